@@ -1,0 +1,52 @@
+"""Aggregation: ``stances`` + the day of each article -> ``stance_daily``.
+
+The day of an article is its ``published_at`` date when known, else the run date
+(the day stancewire first saw it).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from stages.schemas import columns
+
+
+def article_days(articles: pd.DataFrame, run_date: date) -> pd.DataFrame:
+    """``article_id`` -> ``day``: the UTC date of ``published_at``, or ``run_date`` when unknown."""
+    published = pd.to_datetime(articles["published_at"], utc=True)
+    day = published.dt.date.astype(object).where(published.notna(), run_date)
+    return pd.DataFrame({"article_id": articles["article_id"].to_numpy(), "day": day.to_numpy()})
+
+
+def aggregate_daily(stances: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
+    """Count stances per (day, source_actor, target_actor) with their mean score.
+
+    ``stances`` needs ``article_id``, ``source_actor``, ``target_actor``, ``stance``
+    and ``score``; ``days`` maps ``article_id`` to ``day`` (see ``article_days``).
+    A stance whose article has no day is an error: it would silently drop out.
+    """
+    merged = stances[["article_id", "source_actor", "target_actor", "stance", "score"]].merge(
+        days, on="article_id", how="left", validate="many_to_one"
+    )
+    if merged["day"].isna().any():
+        missing = sorted(merged.loc[merged["day"].isna(), "article_id"].unique())[:5]
+        raise ValueError(f"stances refer to articles with no day: {missing}")
+    for label in ("favor", "against", "neutral"):
+        merged[f"n_{label}"] = (merged["stance"] == label).astype("int64")
+    grouped = (
+        merged.groupby(["day", "source_actor", "target_actor"], sort=True)
+        .agg(
+            n_favor=("n_favor", "sum"),
+            n_against=("n_against", "sum"),
+            n_neutral=("n_neutral", "sum"),
+            n_total=("stance", "size"),
+            mean_score=("score", "mean"),
+        )
+        .reset_index()
+    )
+    for col in ("n_favor", "n_against", "n_neutral", "n_total"):
+        grouped[col] = grouped[col].astype("int64")
+    grouped["mean_score"] = grouped["mean_score"].astype("float64").round(6)
+    return grouped[columns("stance_daily")]

@@ -1,0 +1,272 @@
+"""Ingest: raw inbox files (bytes) -> ``articles`` rows and ``rejects`` rows.
+
+Pure: the caller reads the bytes (see ``flows.sources``) and passes them in.
+Formats, chosen by file extension:
+
+- ``.txt``: the whole file is one article (UTF-8, BOM allowed);
+- ``.jsonl``: one JSON object per line with ``text`` and optional ``title``,
+  ``outlet``, ``published_at`` (ISO date or date-time), ``url``;
+- ``.html`` / ``.htm``: the article body is extracted with trafilatura.
+
+Anything that cannot become an article (empty, binary, undecodable, bad JSON line,
+no text, unknown extension, an exact duplicate) becomes a ``rejects`` row with a
+reason code and a human-readable detail; the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from stages.schemas import columns
+
+TEXT_EXTENSIONS = (".txt",)
+JSONL_EXTENSIONS = (".jsonl",)
+HTML_EXTENSIONS = (".html", ".htm")
+SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS + JSONL_EXTENSIONS + HTML_EXTENSIONS
+
+# Reason codes of the rejects table.
+EMPTY = "empty"
+BINARY = "binary"
+UNDECODABLE = "undecodable"
+BAD_JSON = "bad_json"
+NO_TEXT = "no_text"
+UNSUPPORTED = "unsupported_type"
+DUPLICATE = "duplicate"
+BAD_FIELD = "bad_field"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One file of the inbox: its path relative to the inbox and its bytes."""
+
+    rel_path: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ExtractedPage:
+    """What an HTML extractor returns: the article text and whatever metadata it found."""
+
+    text: str
+    title: str | None = None
+    outlet: str | None = None
+    published_at: str | None = None
+    url: str | None = None
+
+
+def article_id_of(data: bytes) -> str:
+    """Deterministic id of an article: the first 16 hex digits of the SHA-256 of its raw bytes."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def extract_html(html: str) -> ExtractedPage:
+    """Extract the article body and metadata from an HTML page with trafilatura."""
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True) or ""
+    meta = trafilatura.extract_metadata(html)
+    if meta is None:
+        return ExtractedPage(text=text)
+    return ExtractedPage(
+        text=text,
+        title=meta.title or None,
+        outlet=meta.sitename or None,
+        published_at=meta.date or None,
+        url=meta.url or None,
+    )
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def _decode(data: bytes) -> str:
+    if not data.strip():
+        raise _Reject(EMPTY, "file is empty or holds only whitespace")
+    if b"\x00" in data[:8192]:
+        raise _Reject(BINARY, "file holds NUL bytes: binary, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise _Reject(
+            UNDECODABLE, f"not valid UTF-8: byte 0x{data[err.start]:02x} at offset {err.start}"
+        ) from None
+    if not text.strip():
+        raise _Reject(EMPTY, "file is empty or holds only whitespace")
+    return text
+
+
+def _parse_timestamp(value: Any, field: str) -> pd.Timestamp | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _Reject(BAD_FIELD, f"{field} must be an ISO date string, got {type(value).__name__}")
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise _Reject(BAD_FIELD, f"{field} is not an ISO date: {value[:40]!r}") from None
+    if pd.isna(ts):
+        return None
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _optional_str(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Reject(BAD_FIELD, f"field {key!r} must be a string, got {type(value).__name__}")
+    return value.strip() or None
+
+
+def _article(
+    data: bytes,
+    rel_path: str,
+    line: int | None,
+    fmt: str,
+    text: str,
+    *,
+    title: str | None = None,
+    outlet: str | None = None,
+    url: str | None = None,
+    published_at: pd.Timestamp | None = None,
+) -> dict[str, Any]:
+    return {
+        "article_id": article_id_of(data),
+        "source_path": rel_path,
+        "source_line": line,
+        "format": fmt,
+        "outlet": outlet,
+        "title": title,
+        "url": url,
+        "published_at": published_at,
+        "raw_text": text,
+    }
+
+
+def _reject(rel_path: str, line: int | None, reason: str, detail: str) -> dict[str, Any]:
+    return {"source_path": rel_path, "source_line": line, "reason": reason, "detail": detail}
+
+
+def _jsonl_rows(raw: RawFile) -> Iterable[dict[str, Any]]:
+    """Yield article rows and reject rows (reject rows have a ``reason`` key)."""
+    try:
+        _decode(raw.data)
+    except _Reject as rej:
+        yield _reject(raw.rel_path, None, rej.reason, rej.detail)
+        return
+    for number, line_bytes in enumerate(raw.data.split(b"\n"), start=1):
+        if not line_bytes.strip():
+            continue
+        try:
+            line = _decode(line_bytes)
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise _Reject(BAD_JSON, f"line is not JSON: {err.msg} at column {err.colno}") from None
+            if not isinstance(obj, dict):
+                raise _Reject(BAD_JSON, f"line is JSON {type(obj).__name__}, not an object")
+            text = obj.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise _Reject(NO_TEXT, "object has no non-empty string field 'text'")
+            yield _article(
+                line_bytes.rstrip(b"\r"),
+                raw.rel_path,
+                number,
+                "jsonl",
+                text,
+                title=_optional_str(obj, "title"),
+                outlet=_optional_str(obj, "outlet"),
+                url=_optional_str(obj, "url"),
+                published_at=_parse_timestamp(obj.get("published_at", obj.get("date")), "published_at"),
+            )
+        except _Reject as rej:
+            yield _reject(raw.rel_path, number, rej.reason, rej.detail)
+
+
+def _file_rows(raw: RawFile, html_extractor: Any) -> Iterable[dict[str, Any]]:
+    ext = "." + raw.rel_path.rsplit(".", 1)[-1].lower() if "." in raw.rel_path else ""
+    if ext in JSONL_EXTENSIONS:
+        yield from _jsonl_rows(raw)
+        return
+    try:
+        if ext not in SUPPORTED_EXTENSIONS:
+            raise _Reject(
+                UNSUPPORTED,
+                f"unsupported file type {ext or '(no extension)'!r}; expected one of "
+                + ", ".join(SUPPORTED_EXTENSIONS),
+            )
+        text = _decode(raw.data)
+        if ext in TEXT_EXTENSIONS:
+            yield _article(raw.data, raw.rel_path, None, "txt", text)
+            return
+        page: ExtractedPage = html_extractor(text)
+        if not page.text.strip():
+            raise _Reject(NO_TEXT, "no article text could be extracted from the HTML")
+        yield _article(
+            raw.data,
+            raw.rel_path,
+            None,
+            "html",
+            page.text,
+            title=page.title,
+            outlet=page.outlet,
+            url=page.url,
+            published_at=_parse_timestamp(page.published_at, "published_at"),
+        )
+    except _Reject as rej:
+        yield _reject(raw.rel_path, None, rej.reason, rej.detail)
+
+
+def ingest(
+    files: Sequence[RawFile],
+    *,
+    ingested_at: datetime,
+    seen: dict[str, str] | None = None,
+    html_extractor: Any = extract_html,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Turn raw files into ``(articles, rejects)`` frames.
+
+    ``seen`` maps article ids already ingested in this run (earlier chunks) to where
+    they came from; an article whose id is already there, or earlier in ``files``,
+    becomes a ``duplicate`` reject instead of a second row. ``seen`` is not mutated;
+    the caller adds the returned ids itself.
+    """
+    known: dict[str, str] = dict(seen or {})
+    articles: list[dict[str, Any]] = []
+    rejects: list[dict[str, Any]] = []
+    for raw in files:
+        for row in _file_rows(raw, html_extractor):
+            if "reason" in row:
+                rejects.append(row)
+                continue
+            where = raw.rel_path if row["source_line"] is None else f"{raw.rel_path}:{row['source_line']}"
+            first = known.get(row["article_id"])
+            if first is not None:
+                rejects.append(
+                    _reject(raw.rel_path, row["source_line"], DUPLICATE, f"same bytes as {first}")
+                )
+                continue
+            known[row["article_id"]] = where
+            articles.append(row)
+    ts = pd.Timestamp(ingested_at).tz_convert("UTC") if ingested_at.tzinfo else pd.Timestamp(
+        ingested_at, tz=UTC
+    )
+    art = pd.DataFrame(articles, columns=[c for c in columns("articles") if c != "ingested_at"])
+    art["source_line"] = art["source_line"].astype("Int64")
+    art["published_at"] = pd.to_datetime(art["published_at"], utc=True)
+    art["ingested_at"] = pd.Series([ts] * len(art), index=art.index, dtype="datetime64[us, UTC]")
+    rej = pd.DataFrame(rejects, columns=["source_path", "source_line", "reason", "detail"])
+    rej["source_line"] = rej["source_line"].astype("Int64")
+    rej["quarantined_path"] = pd.Series([None] * len(rej), index=rej.index, dtype="str")
+    return art[columns("articles")], rej[columns("rejects")]

@@ -1,0 +1,432 @@
+"""Stance tagging: ``sentences`` -> ``stances`` (who says what about whom).
+
+A transparent rule-based tagger, built from reference data passed in by the caller:
+
+- a ``Gazetteer`` of actors: countries (names, capitals, demonyms), organisations
+  (NATO, EU, OSCE, UN, "Western powers" = WEST, ...), institutions that stand for a
+  country (the Kremlin, the State Department) and people with their affiliation;
+- a ``CueLexicon``: reporting verbs (said, told: no polarity of their own), attitude
+  verbs (warned, accused: against; praised, welcomed: favor) and cue words (threat,
+  aggression: against; support, cooperation: favor), each with a weight.
+
+Per sentence, each clause is read around its verbs: the **source** is the actor just
+before a reporting/attitude verb (a he/she is resolved to the last person named
+earlier in the article; a clause with no subject of its own inherits the previous
+one), the **target** is the first other actor after the verb (else in the quote or
+report the verb attributes), and the **stance** is the sign of the summed weights
+of the verb and the cue words in that scope. Capitals used as places ("near
+Stockholm") or as names of things ("the Minsk accords") are not actors.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from stages import patterns as P
+from stages.schemas import columns
+
+# Words before a country or capital that make it a place, not an actor ("in Ukraine", "near Stockholm").
+LOCATIVE_WORDS = frozenset(
+    "in at near inside outside across throughout within around into via toward towards".split()
+)
+# Words before a capital that make it a place or a modifier ("the Latvian capital Riga", "the Minsk deal").
+CAPITAL_BLOCKERS_BEFORE = frozenset("the capital city".split())
+# Words after a capital that make it the name of a thing ("Minsk accords", "Moscow metro").
+CAPITAL_BLOCKERS_AFTER = frozenset(
+    "accord accords agreement agreements deal deals format process protocol protocols talks summit "
+    "meeting peace airport metro region oblast court marathon stock exchange mayor".split()
+)
+# Subject pronouns that cannot be resolved to an actor: a verb after them has no known source.
+UNRESOLVED_PRONOUNS = frozenset("it they we i you one which that this".split())
+PERSON_PRONOUNS = frozenset("he she".split())
+# At most this many words between a subject and its verb ("Antony Blinken on Thursday warned").
+MAX_SUBJECT_GAP = 6
+# A clause subject without a verb cue must start the clause (after at most this many words).
+MAX_SUBJECT_OFFSET = 1
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An actor named in a sentence: character span, surface text, actor id and kind."""
+
+    start: int
+    end: int
+    surface: str
+    actor: str
+    kind: str  # country | capital | demonym | organization | institution | person | pronoun
+    name: str  # canonical name (people) or the surface text
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind in ("person", "pronoun")
+
+
+def _split_aliases(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    return [a.strip() for a in str(value).split("|") if a.strip()]
+
+
+class Gazetteer:
+    """Actor names -> actor ids, matched case-sensitively on word boundaries, longest name first."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, str, str]]) -> None:
+        """``entries``: (surface, actor_id, kind, canonical name); a later duplicate surface is ignored."""
+        self._entries: dict[str, tuple[str, str, str]] = {}
+        for surface, actor, kind, name in entries:
+            self._entries.setdefault(surface, (actor, kind, name))
+        names = sorted(self._entries, key=len, reverse=True)
+        self._pattern = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, names)) + r")(?![\w])")
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @classmethod
+    def from_frames(
+        cls,
+        countries: pd.DataFrame,
+        organizations: pd.DataFrame,
+        institutions: pd.DataFrame,
+        people: pd.DataFrame,
+    ) -> Gazetteer:
+        """Build from the reference tables in ``data/reference/`` (see its README)."""
+        entries: list[tuple[str, str, str, str]] = []
+        # People and institutions first: their longer names must win over the country names inside them.
+        for row in people.itertuples(index=False):
+            for surface in [str(row.name), *_split_aliases(row.aliases)]:
+                entries.append((surface, str(row.actor_id), "person", str(row.name)))
+        for row in institutions.itertuples(index=False):
+            entries.append((str(row.name), str(row.actor_id), "institution", str(row.name)))
+        for row in organizations.itertuples(index=False):
+            for surface in [str(row.name), *_split_aliases(row.aliases)]:
+                entries.append((surface, str(row.actor_id), "organization", surface))
+        for row in countries.itertuples(index=False):
+            for surface in [str(row.name), *_split_aliases(row.aliases)]:
+                entries.append((surface, str(row.actor_id), "country", surface))
+            for surface in _split_aliases(row.capitals):
+                entries.append((surface, str(row.actor_id), "capital", surface))
+            for surface in _split_aliases(row.demonyms):
+                entries.append((surface, str(row.actor_id), "demonym", surface))
+        return cls(entries)
+
+    def find(self, text: str) -> list[Mention]:
+        """Actor mentions in ``text``, leaving out places and names of things (see module doc)."""
+        found = []
+        for match in self._pattern.finditer(text):
+            actor, kind, name = self._entries[match.group()]
+            mention = Mention(match.start(), match.end(), match.group(), actor, kind, name)
+            if _is_actor_use(text, mention):
+                found.append(mention)
+        return found
+
+
+def _word_before(text: str, pos: int) -> str:
+    words = re.findall(r"[\w'-]+", text[max(0, pos - 40) : pos])
+    return words[-1].lower() if words else ""
+
+
+def _word_after(text: str, pos: int) -> str:
+    match = re.match(r"\W*([\w'-]+)", text[pos : pos + 40])
+    return match.group(1).lower() if match else ""
+
+
+def _is_actor_use(text: str, mention: Mention) -> bool:
+    if mention.kind not in ("country", "capital"):
+        return True
+    before = _word_before(text, mention.start)
+    if before in LOCATIVE_WORDS:
+        return False
+    if mention.kind == "capital":
+        return before not in CAPITAL_BLOCKERS_BEFORE and _word_after(text, mention.end) not in (
+            CAPITAL_BLOCKERS_AFTER
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A cue term found in text: span, the term, its kind (report|verb|word) and weight."""
+
+    start: int
+    end: int
+    term: str
+    kind: str
+    weight: float
+
+
+class CueLexicon:
+    """Reporting verbs, attitude verbs and cue words with weights, matched case-insensitively."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, float]]) -> None:
+        """``entries``: (term, kind, weight) with kind in report | verb | word."""
+        self._entries: dict[str, tuple[str, float]] = {}
+        for term, kind, weight in entries:
+            if kind not in ("report", "verb", "word"):
+                raise ValueError(f"cue {term!r}: kind must be report, verb or word, not {kind!r}")
+            self._entries[term.lower()] = (kind, float(weight))
+        terms = sorted(self._entries, key=len, reverse=True)
+        self._pattern = re.compile(
+            r"(?<![\w-])(?:" + "|".join(map(re.escape, terms)) + r")(?![\w-])", re.IGNORECASE
+        )
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @classmethod
+    def from_frame(cls, cues: pd.DataFrame) -> CueLexicon:
+        """Build from ``data/reference/cues.csv`` (columns term, kind, weight)."""
+        return cls(
+            (str(t), str(k), float(w)) for t, k, w in zip(cues["term"], cues["kind"], cues["weight"], strict=True)
+        )
+
+    def find(self, text: str) -> list[Cue]:
+        out = []
+        for match in self._pattern.finditer(text):
+            kind, weight = self._entries[match.group().lower()]
+            out.append(Cue(match.start(), match.end(), match.group(), kind, weight))
+        return out
+
+
+@dataclass
+class ArticleContext:
+    """What the tagger remembers while reading one article: the last person named."""
+
+    last_person: Mention | None = None
+
+
+@dataclass(frozen=True)
+class StanceRow:
+    sentence_index: int
+    speaker: str | None
+    source_actor: str
+    target_actor: str
+    stance: str
+    score: float
+    cue: str
+    is_quote: bool
+
+
+@dataclass
+class _Sentence:
+    text: str
+    mentions: list[Mention]
+    cues: list[Cue]
+    quotes: list[tuple[int, int]]
+    masked: list[tuple[int, int]]
+    pronouns: list[Mention] = field(default_factory=list)
+
+    def in_quote(self, pos: int) -> bool:
+        return any(s <= pos < e for s, e in self.quotes)
+
+    def in_mask(self, pos: int) -> bool:
+        return any(s <= pos < e for s, e in self.masked)
+
+    def words_between(self, start: int, end: int) -> int:
+        return sum(
+            1
+            for m in re.finditer(r"[A-Za-z0-9][\w'-]*", self.text[start:end])
+            if not self.in_mask(start + m.start())
+        )
+
+
+def _clauses(text: str, quotes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    bounds = [0]
+    for match in P.CLAUSE_BREAK.finditer(text):
+        if not any(s <= match.start() < e for s, e in quotes):
+            bounds.append(match.end())
+    bounds.append(len(text))
+    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def _sign(value: float) -> str:
+    if value < 0:
+        return "against"
+    if value > 0:
+        return "favor"
+    return "neutral"
+
+
+class StanceTagger:
+    """Tags the stances of one article's sentences; see the module doc for the rules."""
+
+    def __init__(self, gazetteer: Gazetteer, lexicon: CueLexicon) -> None:
+        self.gazetteer = gazetteer
+        self.lexicon = lexicon
+
+    def _analyse(self, text: str, ctx: ArticleContext) -> _Sentence:
+        quotes = [(m.start(), m.end()) for m in P.QUOTED_SPAN.finditer(text)]
+        masked = [
+            (m.start(), m.end())
+            for m in P.RELATIVE_CLAUSE.finditer(text)
+            if not any(s <= m.start() < e for s, e in quotes)
+        ]
+        mentions = self.gazetteer.find(text)
+        # A cue word inside an actor's name ("... Security and Cooperation in Europe") is part of the name.
+        cues = [c for c in self.lexicon.find(text) if not any(m.start <= c.start < m.end for m in mentions)]
+        sent = _Sentence(text, mentions, cues, quotes, masked)
+        for m in P.PRONOUN_SUBJECT.finditer(text):
+            if ctx.last_person is not None and not sent.in_quote(m.start()):
+                person = ctx.last_person
+                sent.pronouns.append(
+                    Mention(m.start(), m.end(), m.group(), person.actor, "pronoun", person.name)
+                )
+        return sent
+
+    def _source_before(self, sent: _Sentence, clause_start: int, verb: Cue) -> Mention | None | bool:
+        """The subject of ``verb``: a Mention, None (no candidate) or False (an unresolvable pronoun)."""
+        candidates = [
+            m
+            for m in [*sent.mentions, *sent.pronouns]
+            if clause_start <= m.start and m.end <= verb.start
+            and not sent.in_quote(m.start) and not sent.in_mask(m.start)
+        ]
+        blocker = None
+        for m in re.finditer(r"[A-Za-z]+", sent.text[clause_start : verb.start]):
+            pos = clause_start + m.start()
+            if m.group().lower() in UNRESOLVED_PRONOUNS and not sent.in_quote(pos) and not sent.in_mask(pos):
+                blocker = pos
+        nearest = max(candidates, key=lambda m: m.end, default=None)
+        if blocker is not None and (nearest is None or blocker > nearest.start):
+            return False
+        if nearest is None or sent.words_between(nearest.end, verb.start) > MAX_SUBJECT_GAP:
+            return None
+        return nearest
+
+    def _stance(
+        self,
+        sent: _Sentence,
+        source: Mention,
+        verb: Cue | None,
+        after: tuple[int, int],
+        before: tuple[int, int],
+    ) -> tuple[Mention, float, list[Cue], bool] | None:
+        """Target, summed weight, cues used and whether the target came from ``before``."""
+
+        def targets(lo: int, hi: int) -> list[Mention]:
+            return [
+                m
+                for m in sent.mentions
+                if lo <= m.start and m.end <= hi and m.actor != source.actor and not sent.in_mask(m.start)
+            ]
+
+        in_after = targets(*after)
+        from_before = not in_after
+        chosen = in_after or targets(*before)
+        if not chosen:
+            return None
+        target = chosen[0]
+        used = [
+            c
+            for c in sent.cues
+            if c.kind != "report"
+            and c is not verb
+            and not sent.in_mask(c.start)
+            and (
+                after[0] <= c.start < after[1]
+                or (before[0] <= c.start < before[1] and (from_before or sent.in_quote(c.start)))
+            )
+            and not (source.start <= c.start < source.end)
+        ]
+        if verb is not None and verb.kind == "verb":
+            used.insert(0, verb)
+        return target, sum(c.weight for c in used), used, from_before
+
+    def tag_sentence(self, index: int, text: str, ctx: ArticleContext) -> list[StanceRow]:
+        """Stances of one sentence; updates ``ctx`` with the last person it names."""
+        sent = self._analyse(text, ctx)
+        rows: dict[tuple[str, str], StanceRow] = {}
+        previous_source: Mention | None = None
+        for c_start, c_end in _clauses(text, sent.quotes):
+            verbs = [
+                c
+                for c in sent.cues
+                if c.kind in ("report", "verb") and c_start <= c.start < c_end
+                and not sent.in_quote(c.start) and not sent.in_mask(c.start)
+            ]
+            found: list[tuple[Mention, Cue | None, tuple[int, int], tuple[int, int]]] = []
+            for verb in verbs:
+                participle = verb.term.lower().endswith("ing") and sent.text[:verb.start].rstrip().endswith(",")
+                # ", warning of ...": a participle phrase shares the subject of the verb before it.
+                source = previous_source if participle else self._source_before(sent, c_start, verb)
+                if source is False:
+                    continue
+                if source is None:
+                    source = previous_source
+                if not isinstance(source, Mention):
+                    continue
+                previous_source = source
+                found.append((source, verb, (verb.end, c_end), (c_start, min(source.start, verb.start))))
+            if not verbs:
+                subject = self._clause_subject(sent, c_start, c_end)
+                if subject is not None:
+                    found.append((subject, None, (subject.end, c_end), (c_start, c_start)))
+            for source, verb, after, before in found:
+                result = self._stance(sent, source, verb, after, before)
+                if result is None:
+                    continue
+                target, weight, used, _ = result
+                if verb is None and weight == 0:
+                    continue  # a bare subject with no cue says nothing
+                row = StanceRow(
+                    sentence_index=index,
+                    speaker=source.name,
+                    source_actor=source.actor,
+                    target_actor=target.actor,
+                    stance=_sign(weight),
+                    score=round(math.tanh(weight), 4),
+                    cue="; ".join(c.term for c in used) if used else (verb.term if verb else ""),
+                    is_quote=sent.in_quote(target.start) or any(sent.in_quote(c.start) for c in used),
+                )
+                key = (row.source_actor, row.target_actor)
+                if key not in rows or abs(row.score) > abs(rows[key].score):
+                    rows[key] = row
+        people = [m for m in sent.mentions if m.kind == "person" and not sent.in_quote(m.start)]
+        if people:
+            ctx.last_person = max(people, key=lambda m: m.start)
+        return list(rows.values())
+
+    def _clause_subject(self, sent: _Sentence, c_start: int, c_end: int) -> Mention | None:
+        """The actor that opens a clause with no verb cue, unless it is one of a list of co-subjects."""
+        ordered = sorted([*sent.mentions, *sent.pronouns], key=lambda m: m.start)
+        for i, m in enumerate(ordered):
+            if c_start <= m.start < c_end and not sent.in_quote(m.start):
+                lead = re.findall(r"[A-Za-z]+", sent.text[c_start : m.start])
+                lead = [w for w in lead if w.lower() not in ("the", "a", "an")]
+                if len(lead) >= MAX_SUBJECT_OFFSET:
+                    return None
+                nxt = ordered[i + 1] if i + 1 < len(ordered) else None
+                if nxt is not None and P.COORDINATION.fullmatch(sent.text[m.end : nxt.start]):
+                    return None  # "The U.S., Russia and Ukraine were ...": co-subjects, not source and target
+                return m
+        return None
+
+    def tag_article(self, sentences: Iterable[tuple[int, str, bool]]) -> Iterator[StanceRow]:
+        """Tag one article's ``(sentence_index, text, is_heading)`` in reading order; headings are skipped."""
+        ctx = ArticleContext()
+        for index, text, is_heading in sentences:
+            if not is_heading:
+                yield from self.tag_sentence(index, text, ctx)
+
+
+def tag_stances(sentences: pd.DataFrame, tagger: StanceTagger) -> pd.DataFrame:
+    """Tag every article of a ``sentences`` frame; the input frame is not modified.
+
+    Needs ``article_id``, ``sentence_index``, ``text`` and ``is_heading``.
+    """
+    out: list[dict[str, Any]] = []
+    ordered = sentences.sort_values(["article_id", "sentence_index"], kind="stable")
+    for article_id, group in ordered.groupby("article_id", sort=False):
+        triples = zip(group["sentence_index"], group["text"], group["is_heading"], strict=True)
+        for row in tagger.tag_article((int(i), str(t), bool(h)) for i, t, h in triples):
+            out.append({"article_id": article_id, **row.__dict__})
+    frame = pd.DataFrame(out, columns=columns("stances"))
+    frame["sentence_index"] = frame["sentence_index"].astype("int32")
+    frame["score"] = frame["score"].astype("float64")
+    frame["is_quote"] = frame["is_quote"].astype(bool)
+    return frame
