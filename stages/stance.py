@@ -42,6 +42,8 @@ CAPITAL_BLOCKERS_AFTER = frozenset(
     "accord accords agreement agreements deal deals format process protocol protocols talks summit "
     "meeting peace airport metro region oblast court marathon stock exchange mayor".split()
 )
+# Words just before a verb form that make it a noun ("the attacks", "its claims", "Russia's phony claims").
+NOUN_MARKERS = frozenset("the a an its his her their our my your these those this such".split())
 # Subject pronouns that cannot be resolved to an actor: a verb after them has no known source.
 UNRESOLVED_PRONOUNS = frozenset("it they we i you one which that this".split())
 PERSON_PRONOUNS = frozenset("he she".split())
@@ -244,6 +246,14 @@ def _clauses(text: str, quotes: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
+def _used_as_noun(text: str, cue: Cue) -> bool:
+    """A verb form after a determiner or a possessive within two words is a noun ("Russia's phony claims")."""
+    before = re.findall(r"[\w'’-]+", text[max(0, cue.start - 40) : cue.start])[-2:]
+    if before and before[-1].lower() in NOUN_MARKERS:
+        return True
+    return any(w.endswith(("'s", "’s")) for w in before)
+
+
 def _sign(value: float) -> str:
     if value < 0:
         return "against"
@@ -348,6 +358,7 @@ class StanceTagger:
                 for c in sent.cues
                 if c.kind in ("report", "verb") and c_start <= c.start < c_end
                 and not sent.in_quote(c.start) and not sent.in_mask(c.start)
+                and not _used_as_noun(text, c)
             ]
             found: list[tuple[Mention, Cue | None, tuple[int, int], tuple[int, int]]] = []
             for verb in verbs:

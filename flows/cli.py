@@ -1,0 +1,143 @@
+"""The ``stancewire`` command: ``run`` the nightly flow, ``sql`` over the warehouse.
+
+A user mistake (missing inbox, bad date, bad SQL, no warehouse yet) is reported as
+one line on stderr with a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from flows.settings import SettingsError, load_settings
+
+EXAMPLE_QUERY = (
+    "select source_actor, target_actor, stance, count(*) as n from stances group by all order by n desc limit 10"
+)
+
+
+class UserError(Exception):
+    """A mistake in how the command was called; printed as one line."""
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {value!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stancewire",
+        description="Nightly news-stance pipeline: who says what about whom, as Parquet tables for DuckDB.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run every stage over an inbox (one Prefect flow run)",
+        description="Ingest, clean, split, tag and aggregate every file of the inbox into the warehouse, "
+        "validating each table with its Great Expectations suite.",
+    )
+    run.add_argument("--inbox", type=Path, help="folder of .txt/.jsonl/.html articles (default data/samples/)")
+    run.add_argument("--warehouse", type=Path, help="output folder (default data/warehouse/)")
+    run.add_argument("--date", type=_date, help="run date, YYYY-MM-DD (default today)")
+    run.add_argument("--chunk-size", type=int, help="articles per chunk (default 200)")
+
+    sql = sub.add_parser(
+        "sql",
+        help="run read-only SQL against the warehouse tables",
+        description="Run one read-only SQL query against DuckDB views of every table "
+        "(articles, paragraphs, removed, sentences, stances, stance_daily, rejects, runs, dq_results).",
+    )
+    sql.add_argument("query", help=f'SQL, e.g. "{EXAMPLE_QUERY}"')
+    sql.add_argument("--warehouse", type=Path, help="warehouse folder (default data/warehouse/)")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings().with_overrides(
+        inbox=args.inbox, warehouse=args.warehouse, chunk_size=args.chunk_size
+    )
+    if not settings.inbox.is_dir():
+        raise UserError(f"inbox {settings.inbox} is not a folder")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise UserError("--chunk-size must be at least 1")
+    from flows.pipeline import nightly  # Prefect is imported only when a run is asked for
+
+    summary = nightly(
+        inbox=str(settings.inbox),
+        warehouse=str(settings.warehouse),
+        run_date=(args.date or date.today()).isoformat(),
+        chunk_size=settings.chunk_size,
+    )
+    counts = summary.counts
+    print(
+        f"run {summary.run_id} ({summary.run_date}): {counts['files']} files -> {counts['articles']} articles, "
+        f"{counts['rejects']} rejects, {counts['sentences']} sentences, {counts['stances']} stances"
+    )
+    print(f"tables:   {summary.warehouse}/<table>/run_date={summary.run_date}/")
+    print(f"duckdb:   {summary.catalog}")
+    print(f"reports:  {summary.reports / 'data_docs' / 'index.html'}")
+    print(f'example:  stancewire sql "{EXAMPLE_QUERY}"')
+    return 0
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+    import pyarrow.csv as pacsv
+
+    from flows.storage import Warehouse
+
+    warehouse = Warehouse(load_settings().with_overrides(warehouse=args.warehouse).warehouse)
+    try:
+        con = warehouse.connect()
+    except FileNotFoundError as err:
+        raise UserError(str(err)) from None
+    try:
+        result = con.sql(args.query)
+        if result is None:
+            raise UserError("the statement returned no rows to show (stancewire sql is for queries)")
+        table = result.to_arrow_table()
+    except duckdb.Error as err:
+        raise UserError(f"SQL error: {str(err).splitlines()[0]}") from None
+    finally:
+        con.close()
+    if args.format == "csv":
+        pacsv.write_csv(table, sys.stdout.buffer)
+    elif args.format == "json":
+        print(json.dumps(table.to_pylist(), default=str, ensure_ascii=False, indent=1))
+    else:
+        frame = table.to_pandas()
+        with_rows = frame.to_string(index=False, max_colwidth=80) if len(frame) else "(no rows)"
+        print(with_rows)
+        print(f"({len(frame)} row{'s' if len(frame) != 1 else ''})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``stancewire`` command."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        return _cmd_sql(args)
+    except (UserError, SettingsError) as err:
+        print(f"stancewire: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # a failed run: one clear line, details are in the Prefect logs
+        from flows.validation import ValidationFailed
+
+        kind = "data-quality check failed" if isinstance(err, ValidationFailed) else type(err).__name__
+        print(f"stancewire: run failed: {kind}: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

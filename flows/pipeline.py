@@ -1,0 +1,261 @@
+"""The nightly Prefect flow: ingest -> cleanup -> sentences -> stances -> stance_daily.
+
+This module only orchestrates: it lists the inbox, cuts it into chunks, and for
+each chunk runs one Prefect task per stage (not per article). Each task loads its
+input, calls a pure function of ``stages/``, validates the output with the table's
+Great Expectations suite and writes it to the run's staging area. When every chunk
+and the aggregation have passed, ``runs`` and ``dq_results`` are written and all
+tables are published at once (a rerun of the same run date replaces its partitions).
+A suite that fails stops the run before anything is published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from flows.settings import Settings, configure_runtime_environment, load_settings
+
+configure_runtime_environment()
+
+from prefect import flow, task  # noqa: E402  (Prefect must see the environment defaults first)
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.futures import PrefectFuture  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+
+from flows.sources import InboxSource, Source  # noqa: E402
+from flows.storage import Warehouse  # noqa: E402
+from flows.validation import TableValidation, Validator  # noqa: E402
+from stages.aggregate import aggregate_daily, article_days  # noqa: E402
+from stages.cleanup import cleanup  # noqa: E402
+from stages.ingest import DUPLICATE, ingest  # noqa: E402
+from stages.schemas import TABLES  # noqa: E402
+from stages.sentences import Segmenter, make_segmenter, split_sentences  # noqa: E402
+from stages.stance import CueLexicon, Gazetteer, StanceTagger, tag_stances  # noqa: E402
+
+CHUNK_TABLES = ("articles", "rejects", "paragraphs", "removed", "sentences", "stances")
+
+
+@dataclass(frozen=True)
+class Models:
+    """What the stages are given to work with, built once per run from reference data."""
+
+    segmenter: Segmenter
+    tagger: StanceTagger
+
+
+def load_models(reference_dir: Path) -> Models:
+    """Read ``data/reference/`` and build the segmenter and the stance tagger."""
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(reference_dir / name, keep_default_na=False, dtype=str)
+
+    gazetteer = Gazetteer.from_frames(
+        read("countries.csv"), read("organizations.csv"), read("institutions.csv"), read("people.csv")
+    )
+    cues = read("cues.csv")
+    lexicon = CueLexicon.from_frame(cues.assign(weight=cues["weight"].astype(float)))
+    return Models(segmenter=make_segmenter(), tagger=StanceTagger(gazetteer, lexicon))
+
+
+@dataclass
+class RunContext:
+    """Everything the tasks of one run share; ``validations`` collects every suite outcome."""
+
+    run_id: str
+    run_date: date
+    started_at: datetime
+    source: Source
+    warehouse: Warehouse
+    validator: Validator
+    models: Models
+    validations: list[TableValidation] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def save(self, table: str, frame: pd.DataFrame, part: str) -> pd.DataFrame:
+        """Validate ``frame`` with the table's suite (raising on failure), then stage it."""
+        outcome = self.validator.check(table, frame.assign(run_id=self.run_id))
+        with self._lock:
+            self.validations.append(outcome)
+        self.warehouse.write_part(self.run_id, table, self.run_date, frame, part)
+        return frame
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a finished run reports back."""
+
+    run_id: str
+    run_date: date
+    warehouse: Path
+    catalog: Path
+    reports: Path
+    counts: dict[str, int]
+
+
+def make_run_id(run_date: date, source: Source, names: Sequence[str]) -> str:
+    """Deterministic: the same inbox listing on the same run date gives the same id."""
+    digest = hashlib.sha256("\n".join([source.location, *names]).encode()).hexdigest()[:8]
+    return f"{run_date.strftime('%Y%m%d')}-{digest}"
+
+
+@task(name="ingest", cache_policy=NO_CACHE)
+def ingest_chunk(ctx: RunContext, names: list[str], part: str, seen: dict[str, str]) -> pd.DataFrame:
+    files = [ctx.source.read(name) for name in names]
+    articles, rejects = ingest(files, ingested_at=ctx.started_at, seen=seen)
+    by_name = {f.rel_path: f.data for f in files}
+    quarantined = [
+        None
+        if reason == DUPLICATE
+        else str(ctx.warehouse.quarantine(ctx.run_date, path, by_name[path]).relative_to(ctx.warehouse.root))
+        for path, reason in zip(rejects["source_path"], rejects["reason"], strict=True)
+    ]
+    rejects = rejects.assign(quarantined_path=pd.Series(quarantined, index=rejects.index, dtype="str"))
+    ctx.save("rejects", rejects, part)
+    return ctx.save("articles", articles, part)
+
+
+@task(name="cleanup", cache_policy=NO_CACHE)
+def cleanup_chunk(ctx: RunContext, articles: pd.DataFrame, part: str) -> pd.DataFrame:
+    paragraphs, removed = cleanup(articles)
+    ctx.save("removed", removed, part)
+    return ctx.save("paragraphs", paragraphs, part)
+
+
+@task(name="sentences", cache_policy=NO_CACHE)
+def sentences_chunk(ctx: RunContext, paragraphs: pd.DataFrame, part: str) -> pd.DataFrame:
+    return ctx.save("sentences", split_sentences(paragraphs, ctx.models.segmenter), part)
+
+
+@task(name="stances", cache_policy=NO_CACHE)
+def stances_chunk(ctx: RunContext, sentences: pd.DataFrame, part: str) -> int:
+    return len(ctx.save("stances", tag_stances(sentences, ctx.models.tagger), part))
+
+
+@task(name="aggregate", cache_policy=NO_CACHE)
+def aggregate_run(ctx: RunContext) -> int:
+    stances = ctx.warehouse.read_staged(
+        ctx.run_id, "stances", ["article_id", "source_actor", "target_actor", "stance", "score"]
+    )
+    articles = ctx.warehouse.read_staged(ctx.run_id, "articles", ["article_id", "published_at"])
+    daily = aggregate_daily(stances, article_days(articles, ctx.run_date))
+    return len(ctx.save("stance_daily", daily, "00000"))
+
+
+def _dq_frame(validations: Sequence[TableValidation]) -> pd.DataFrame:
+    rows = []
+    for table in TABLES:
+        mine = [v for v in validations if v.table == table]
+        if not mine:
+            continue
+        failed = sorted({name for v in mine for name in v.failed_expectations})
+        rows.append(
+            {
+                "table_name": table,
+                "n_batches": len(mine),
+                "n_rows": sum(v.n_rows for v in mine),
+                "expectations_evaluated": sum(v.evaluated for v in mine),
+                "expectations_failed": sum(v.failed for v in mine),
+                "success": all(v.success for v in mine),
+                "failed_expectations": "; ".join(failed),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_run(ctx: RunContext, n_files: int) -> dict[str, int]:
+    counts = {t: sum(v.n_rows for v in ctx.validations if v.table == t) for t in TABLES}
+    runs = pd.DataFrame(
+        [
+            {
+                "run_id": ctx.run_id,
+                "started_at": ctx.started_at,
+                "finished_at": datetime.now(UTC),
+                "inbox": ctx.source.location,
+                "n_files": n_files,
+                "n_articles": counts["articles"],
+                "n_rejects": counts["rejects"],
+                "n_sentences": counts["sentences"],
+                "n_stances": counts["stances"],
+                "status": "succeeded",
+            }
+        ]
+    )
+    for col in ("started_at", "finished_at"):
+        runs[col] = pd.to_datetime(runs[col], utc=True).astype("datetime64[us, UTC]")
+    ctx.save("runs", runs, "00000")
+    dq = _dq_frame(ctx.validations)
+    ctx.validator.check("dq_results", dq.assign(run_id=ctx.run_id))
+    ctx.warehouse.write_part(ctx.run_id, "dq_results", ctx.run_date, dq, "00000")
+    ctx.warehouse.publish(ctx.run_id, ctx.run_date, TABLES)
+    ctx.warehouse.refresh_catalog()
+    return {**counts, "files": n_files}
+
+
+def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSummary:
+    """All stages over ``source`` into ``settings.warehouse``; must run inside a Prefect flow."""
+    names = source.list()
+    warehouse = Warehouse(settings.warehouse)
+    ctx = RunContext(
+        run_id=make_run_id(run_date, source, names),
+        run_date=run_date,
+        started_at=datetime.now(UTC).replace(microsecond=0),
+        source=source,
+        warehouse=warehouse,
+        validator=Validator(
+            settings.expectations_dir, warehouse.reports_dir / "data_docs" if settings.data_docs else None
+        ),
+        models=load_models(settings.reference_dir),
+    )
+    warehouse.begin(ctx.run_id)
+    chunks = [names[i : i + settings.chunk_size] for i in range(0, len(names), settings.chunk_size)] or [[]]
+    seen: dict[str, str] = {}
+    in_flight: list[PrefectFuture[int]] = []
+    for number, chunk in enumerate(chunks):
+        part = f"{number:05d}"
+        articles = ingest_chunk(ctx, chunk, part, seen)
+        seen.update(zip(articles["article_id"], articles["source_path"], strict=True))
+        paragraphs = cleanup_chunk.submit(ctx, articles, part)
+        sentences = sentences_chunk.submit(ctx, paragraphs, part)
+        in_flight.append(stances_chunk.submit(ctx, sentences, part))
+        # Bound memory: at most `workers` chunks are between ingest and their last stage.
+        while len(in_flight) >= settings.workers:
+            in_flight.pop(0).result()
+    for future in in_flight:
+        future.result()
+    aggregate_run(ctx)
+    counts = publish_run(ctx, len(names))
+    return RunSummary(
+        run_id=ctx.run_id,
+        run_date=run_date,
+        warehouse=warehouse.root,
+        catalog=warehouse.catalog_path,
+        reports=warehouse.reports_dir,
+        counts=counts,
+    )
+
+
+@flow(
+    name="stancewire-nightly",
+    task_runner=ThreadPoolTaskRunner(max_workers=load_settings().workers),
+    log_prints=False,
+)
+def nightly(
+    inbox: str | None = None,
+    warehouse: str | None = None,
+    run_date: str | None = None,
+    chunk_size: int | None = None,
+) -> RunSummary:
+    """One run of every stage over the inbox, published into the warehouse for ``run_date`` (default today)."""
+    base = load_settings()
+    settings = base.with_overrides(inbox=inbox, warehouse=warehouse, chunk_size=chunk_size)
+    day = date.fromisoformat(run_date) if run_date else date.today()
+    return run_pipeline(settings, InboxSource(settings.inbox), day)
+

@@ -1,0 +1,98 @@
+"""Paths, settings and environment: the one module that reads ``os.environ``.
+
+Every other module gets its paths and knobs from a ``Settings`` object. Defaults
+are relative to the project root (the folder holding ``pyproject.toml``), so the
+commands work from any working directory; each can be overridden by an
+environment variable or by the command line.
+
+| setting | environment variable | default |
+| --- | --- | --- |
+| inbox | ``STANCEWIRE_INBOX`` | ``data/samples/`` |
+| warehouse | ``STANCEWIRE_WAREHOUSE`` | ``data/warehouse/`` |
+| reference data | ``STANCEWIRE_REFERENCE`` | ``data/reference/`` |
+| expectation suites | (fixed) | ``expectations/`` |
+| articles per chunk | ``STANCEWIRE_CHUNK_SIZE`` | 200 |
+| chunks processed at once | ``STANCEWIRE_WORKERS`` | 2 |
+| Data Docs | ``STANCEWIRE_DATA_DOCS`` (0/1) | 1 |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# Prefect and Great Expectations read these themselves; stancewire only supplies defaults
+# (a user's own setting wins). See the README's "Known pitfalls".
+RUNTIME_DEFAULTS: dict[str, str] = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
+    "GX_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+}
+
+
+def configure_runtime_environment() -> None:
+    """Set the Prefect/GX defaults above in this process, before Prefect is imported."""
+    for key, value in RUNTIME_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which and why."""
+
+
+def _int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _path(name: str, default: Path) -> Path:
+    raw = os.environ.get(name)
+    return Path(raw).expanduser().resolve() if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know about where things are and how big a chunk is."""
+
+    inbox: Path
+    warehouse: Path
+    reference_dir: Path
+    expectations_dir: Path
+    chunk_size: int
+    workers: int
+    data_docs: bool
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
+        clean = {k: v for k, v in changes.items() if v is not None}
+        for key in ("inbox", "warehouse", "reference_dir", "expectations_dir"):
+            if key in clean:
+                clean[key] = Path(str(clean[key])).expanduser().resolve()
+        return replace(self, **clean)  # type: ignore[arg-type]
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, with the defaults in the table above."""
+    return Settings(
+        inbox=_path("STANCEWIRE_INBOX", PROJECT_ROOT / "data" / "samples"),
+        warehouse=_path("STANCEWIRE_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse"),
+        reference_dir=_path("STANCEWIRE_REFERENCE", PROJECT_ROOT / "data" / "reference"),
+        expectations_dir=PROJECT_ROOT / "expectations",
+        chunk_size=_int("STANCEWIRE_CHUNK_SIZE", 200),
+        workers=_int("STANCEWIRE_WORKERS", 2),
+        data_docs=os.environ.get("STANCEWIRE_DATA_DOCS", "1") not in ("0", "false", "no"),
+    )

@@ -1,0 +1,129 @@
+"""Great Expectations validation of table frames against ``expectations/<table>.json``.
+
+Suites are plain GX 1.x suite JSON, reviewed like code. Each run builds them on an
+ephemeral context (file contexts are not idempotent) and validates pandas frames
+(GX's SQL/DuckDB route failed silently here). GX is imported lazily: the import
+alone costs seconds. When a reports folder is given, every validation also updates
+the Data Docs site there.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stages.schemas import TABLES
+
+
+class ValidationFailed(RuntimeError):
+    """A table broke its suite; the message names the table and the failed expectations."""
+
+    def __init__(self, result: TableValidation) -> None:
+        self.result = result
+        super().__init__(
+            f"table {result.table!r} failed {result.failed} of {result.evaluated} expectations: "
+            + "; ".join(result.failed_expectations)
+        )
+
+
+@dataclass
+class TableValidation:
+    """The outcome of validating one batch (chunk) of a table."""
+
+    table: str
+    n_rows: int
+    evaluated: int
+    failed: int
+    failed_expectations: list[str] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return self.failed == 0
+
+
+def load_suite(expectations_dir: Path, table: str) -> dict[str, Any]:
+    """The suite JSON of ``table``; its ``name`` must be the table's name."""
+    path = expectations_dir / f"{table}.json"
+    suite: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if suite.get("name") != table:
+        raise ValueError(f"{path}: suite name {suite.get('name')!r} should be {table!r}")
+    return suite
+
+
+def _describe(config: Any) -> str:
+    kwargs = {k: v for k, v in dict(config.kwargs).items() if k not in ("batch_id",)}
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    return f"{config.type}({args})"
+
+
+class Validator:
+    """Validates frames of every table with its suite; one GX context per Validator, thread-safe."""
+
+    def __init__(self, expectations_dir: Path, docs_dir: Path | None = None) -> None:
+        self.expectations_dir = expectations_dir
+        self.docs_dir = docs_dir
+        self._lock = threading.Lock()
+        self._checkpoints: dict[str, Any] | None = None
+        self._context: Any = None
+
+    def _build(self) -> dict[str, Any]:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        actions: list[Any] = []
+        if self.docs_dir is not None:
+            self.docs_dir.mkdir(parents=True, exist_ok=True)
+            context.add_data_docs_site(
+                site_name="stancewire",
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(self.docs_dir),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+            actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["stancewire"]))
+        source = context.data_sources.add_pandas("stancewire")
+        checkpoints = {}
+        for table in TABLES:
+            suite = context.suites.add(gx.ExpectationSuite(**load_suite(self.expectations_dir, table)))
+            batch = source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe(table)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=table, data=batch, suite=suite)
+            )
+            checkpoints[table] = context.checkpoints.add(
+                gx.Checkpoint(name=table, validation_definitions=[definition], actions=actions)
+            )
+        self._context = context
+        return checkpoints
+
+    def validate(self, table: str, frame: pd.DataFrame) -> TableValidation:
+        """Run ``table``'s suite on ``frame`` (not modified); raise nothing, return the outcome."""
+        with self._lock:
+            if self._checkpoints is None:
+                self._checkpoints = self._build()
+            result = self._checkpoints[table].run(batch_parameters={"dataframe": frame.copy()})
+        failed: list[str] = []
+        evaluated = 0
+        for run in result.run_results.values():
+            for outcome in run.results:
+                evaluated += 1
+                if not outcome.success:
+                    failed.append(_describe(outcome.expectation_config))
+        return TableValidation(table, len(frame), evaluated, len(failed), failed)
+
+    def check(self, table: str, frame: pd.DataFrame) -> TableValidation:
+        """Validate and raise ``ValidationFailed`` when any expectation fails."""
+        outcome = self.validate(table, frame)
+        if not outcome.success:
+            raise ValidationFailed(outcome)
+        return outcome
