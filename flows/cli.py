@@ -12,12 +12,11 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from flows.settings import SettingsError, load_settings
 
-EXAMPLE_QUERY = (
-    "select source_actor, target_actor, stance, count(*) as n from stances group by all order by n desc limit 10"
-)
+EXAMPLE_QUERY = "select source_actor, target_actor, stance, count(*) as n from stances group by all order by n desc limit 10"
 
 
 class UserError(Exception):
@@ -31,12 +30,19 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {value!r}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other stancewire error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"stancewire: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="stancewire",
         description="Nightly news-stance pipeline: who says what about whom, as Parquet tables for DuckDB.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser(
         "run",
@@ -44,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Ingest, clean, split, tag and aggregate every file of the inbox into the warehouse, "
         "validating each table with its Great Expectations suite.",
     )
-    run.add_argument("--inbox", type=Path, help="folder of .txt/.jsonl/.html articles (default data/samples/)")
+    run.add_argument(
+        "--inbox", type=Path, help="folder of .txt/.jsonl/.html articles (default data/samples/)"
+    )
     run.add_argument("--warehouse", type=Path, help="output folder (default data/warehouse/)")
     run.add_argument("--date", type=_date, help="run date, YYYY-MM-DD (default today)")
     run.add_argument("--chunk-size", type=int, help="articles per chunk (default 200)")

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -222,8 +223,9 @@ def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSumma
         part = f"{number:05d}"
         articles = ingest_chunk(ctx, chunk, part, seen)
         seen.update(zip(articles["article_id"], articles["source_path"], strict=True))
-        paragraphs = cleanup_chunk.submit(ctx, articles, part)
-        sentences = sentences_chunk.submit(ctx, paragraphs, part)
+        # Prefect resolves a future passed as an argument; its typing only knows the resolved type.
+        paragraphs: Any = cleanup_chunk.submit(ctx, articles, part)
+        sentences: Any = sentences_chunk.submit(ctx, paragraphs, part)
         in_flight.append(stances_chunk.submit(ctx, sentences, part))
         # Bound memory: at most `workers` chunks are between ingest and their last stage.
         while len(in_flight) >= settings.workers:
@@ -244,7 +246,7 @@ def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSumma
 
 @flow(
     name="stancewire-nightly",
-    task_runner=ThreadPoolTaskRunner(max_workers=load_settings().workers),
+    task_runner=ThreadPoolTaskRunner(max_workers=load_settings().workers),  # type: ignore[arg-type]
     log_prints=False,
 )
 def nightly(
@@ -258,4 +260,3 @@ def nightly(
     settings = base.with_overrides(inbox=inbox, warehouse=warehouse, chunk_size=chunk_size)
     day = date.fromisoformat(run_date) if run_date else date.today()
     return run_pipeline(settings, InboxSource(settings.inbox), day)
-

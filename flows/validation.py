@@ -10,6 +10,7 @@ the Data Docs site there.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,8 @@ class Validator:
     def _build(self) -> dict[str, Any]:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -17,7 +17,9 @@ def article_days(articles: pd.DataFrame, run_date: date) -> pd.DataFrame:
     """``article_id`` -> ``day``: the UTC date of ``published_at``, or ``run_date`` when unknown."""
     published = pd.to_datetime(articles["published_at"], utc=True)
     day = published.dt.date.astype(object).where(published.notna(), run_date)
-    return pd.DataFrame({"article_id": articles["article_id"].to_numpy(), "day": day.to_numpy()})
+    return pd.DataFrame(
+        {"article_id": articles["article_id"].astype("str").to_numpy(), "day": day.to_numpy()}
+    ).astype({"article_id": "str"})
 
 
 def aggregate_daily(stances: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
@@ -27,8 +29,11 @@ def aggregate_daily(stances: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
     and ``score``; ``days`` maps ``article_id`` to ``day`` (see ``article_days``).
     A stance whose article has no day is an error: it would silently drop out.
     """
-    merged = stances[["article_id", "source_actor", "target_actor", "stance", "score"]].merge(
-        days, on="article_id", how="left", validate="many_to_one"
+    keyed = stances[["article_id", "source_actor", "target_actor", "stance", "score"]].astype(
+        {"article_id": "str", "score": "float64"}
+    )
+    merged = keyed.merge(
+        days.astype({"article_id": "str"}), on="article_id", how="left", validate="many_to_one"
     )
     if merged["day"].isna().any():
         missing = sorted(merged.loc[merged["day"].isna(), "article_id"].unique())[:5]

@@ -253,14 +253,14 @@ def ingest(
             where = raw.rel_path if row["source_line"] is None else f"{raw.rel_path}:{row['source_line']}"
             first = known.get(row["article_id"])
             if first is not None:
-                rejects.append(
-                    _reject(raw.rel_path, row["source_line"], DUPLICATE, f"same bytes as {first}")
-                )
+                rejects.append(_reject(raw.rel_path, row["source_line"], DUPLICATE, f"same bytes as {first}"))
                 continue
             known[row["article_id"]] = where
             articles.append(row)
-    ts = pd.Timestamp(ingested_at).tz_convert("UTC") if ingested_at.tzinfo else pd.Timestamp(
-        ingested_at, tz=UTC
+    ts = (
+        pd.Timestamp(ingested_at).tz_convert("UTC")
+        if ingested_at.tzinfo
+        else pd.Timestamp(ingested_at, tz=UTC)
     )
     art = pd.DataFrame(articles, columns=[c for c in columns("articles") if c != "ingested_at"])
     art["source_line"] = art["source_line"].astype("Int64")

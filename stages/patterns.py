@@ -12,8 +12,12 @@ import re
 # A line that is only one or more bare URLs.
 URL_LINE = re.compile(r"^\s*(?:(?:https?://|www\.)\S+\s*)+$", re.IGNORECASE)
 # 'Related article: ...', 'Read more: ...', 'READ MORE: ...', 'Read also: ...', 'See also: ...'
-RELATED_LINE = re.compile(r"^\s*(?:related(?:\s+(?:article|story|stories|content|reading))?)\s*:", re.IGNORECASE)
-READ_MORE_LINE = re.compile(r"^\s*(?:read\s+(?:more|also|next)|see\s+also|more\s+on\s+this)\b\s*:?", re.IGNORECASE)
+RELATED_LINE = re.compile(
+    r"^\s*(?:related(?:\s+(?:article|story|stories|content|reading))?)\s*:", re.IGNORECASE
+)
+READ_MORE_LINE = re.compile(
+    r"^\s*(?:read\s+(?:more|also|next)|see\s+also|more\s+on\s+this)\b\s*:?", re.IGNORECASE
+)
 PROMO_LINE = re.compile(
     r"^\s*(?:advertisement|advertising|sponsored(?:\s+content)?|share\s+(?:this|on)\b.*"
     r"|(?:click\s+here\s+to\s+)?subscribe\b.*|sign\s+up\s+(?:for|to)\b.*newsletter.*"

@@ -49,7 +49,10 @@ def split_sentences(paragraphs: pd.DataFrame, segmenter: Segmenter) -> pd.DataFr
     rows: list[dict[str, Any]] = []
     counters: dict[str, int] = {}
     for article_id, paragraph_index, kind, text in zip(
-        paragraphs["article_id"], paragraphs["paragraph_index"], paragraphs["kind"], paragraphs["text"],
+        paragraphs["article_id"],
+        paragraphs["paragraph_index"],
+        paragraphs["kind"],
+        paragraphs["text"],
         strict=True,
     ):
         text = str(text)

@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import pandas as pd
@@ -33,14 +34,17 @@ from stages.schemas import columns
 
 # Words before a country or capital that make it a place, not an actor ("in Ukraine", "near Stockholm").
 LOCATIVE_WORDS = frozenset(
-    "in at near inside outside across throughout within around into via toward towards".split()
+    ("in at near inside outside across throughout within around into via toward towards").split()
 )
 # Words before a capital that make it a place or a modifier ("the Latvian capital Riga", "the Minsk deal").
 CAPITAL_BLOCKERS_BEFORE = frozenset("the capital city".split())
 # Words after a capital that make it the name of a thing ("Minsk accords", "Moscow metro").
 CAPITAL_BLOCKERS_AFTER = frozenset(
-    "accord accords agreement agreements deal deals format process protocol protocols talks summit "
-    "meeting peace airport metro region oblast court marathon stock exchange mayor".split()
+    (
+        "accord accords agreement agreements deal deals format process protocol protocols "
+        "talks summit meeting peace airport metro region oblast court marathon stock "
+        "exchange mayor"
+    ).split()
 )
 # Words just before a verb form that make it a noun ("the attacks", "its claims", "Russia's phony claims").
 NOUN_MARKERS = frozenset("the a an its his her their our my your these those this such".split())
@@ -184,7 +188,8 @@ class CueLexicon:
     def from_frame(cls, cues: pd.DataFrame) -> CueLexicon:
         """Build from ``data/reference/cues.csv`` (columns term, kind, weight)."""
         return cls(
-            (str(t), str(k), float(w)) for t, k, w in zip(cues["term"], cues["kind"], cues["weight"], strict=True)
+            (str(t), str(k), float(w))
+            for t, k, w in zip(cues["term"], cues["kind"], cues["weight"], strict=True)
         )
 
     def find(self, text: str) -> list[Cue]:
@@ -243,7 +248,7 @@ def _clauses(text: str, quotes: list[tuple[int, int]]) -> list[tuple[int, int]]:
         if not any(s <= match.start() < e for s, e in quotes):
             bounds.append(match.end())
     bounds.append(len(text))
-    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [(a, b) for a, b in pairwise(bounds) if b > a]
 
 
 def _used_as_noun(text: str, cue: Cue) -> bool:
@@ -288,13 +293,15 @@ class StanceTagger:
                 )
         return sent
 
-    def _source_before(self, sent: _Sentence, clause_start: int, verb: Cue) -> Mention | None | bool:
+    def _source_before(self, sent: _Sentence, clause_start: int, verb: Cue) -> Mention | bool | None:
         """The subject of ``verb``: a Mention, None (no candidate) or False (an unresolvable pronoun)."""
         candidates = [
             m
             for m in [*sent.mentions, *sent.pronouns]
-            if clause_start <= m.start and m.end <= verb.start
-            and not sent.in_quote(m.start) and not sent.in_mask(m.start)
+            if clause_start <= m.start
+            and m.end <= verb.start
+            and not sent.in_quote(m.start)
+            and not sent.in_mask(m.start)
         ]
         blocker = None
         for m in re.finditer(r"[A-Za-z]+", sent.text[clause_start : verb.start]):
@@ -315,8 +322,8 @@ class StanceTagger:
         verb: Cue | None,
         after: tuple[int, int],
         before: tuple[int, int],
-    ) -> tuple[Mention, float, list[Cue], bool] | None:
-        """Target, summed weight, cues used and whether the target came from ``before``."""
+    ) -> tuple[Mention, float, list[Cue]] | None:
+        """The target, the summed weight and the cues used; None when there is no other actor."""
 
         def targets(lo: int, hi: int) -> list[Mention]:
             return [
@@ -345,7 +352,7 @@ class StanceTagger:
         ]
         if verb is not None and verb.kind == "verb":
             used.insert(0, verb)
-        return target, sum(c.weight for c in used), used, from_before
+        return target, sum(c.weight for c in used), used
 
     def tag_sentence(self, index: int, text: str, ctx: ArticleContext) -> list[StanceRow]:
         """Stances of one sentence; updates ``ctx`` with the last person it names."""
@@ -356,13 +363,17 @@ class StanceTagger:
             verbs = [
                 c
                 for c in sent.cues
-                if c.kind in ("report", "verb") and c_start <= c.start < c_end
-                and not sent.in_quote(c.start) and not sent.in_mask(c.start)
+                if c.kind in ("report", "verb")
+                and c_start <= c.start < c_end
+                and not sent.in_quote(c.start)
+                and not sent.in_mask(c.start)
                 and not _used_as_noun(text, c)
             ]
             found: list[tuple[Mention, Cue | None, tuple[int, int], tuple[int, int]]] = []
             for verb in verbs:
-                participle = verb.term.lower().endswith("ing") and sent.text[:verb.start].rstrip().endswith(",")
+                participle = verb.term.lower().endswith("ing") and sent.text[: verb.start].rstrip().endswith(
+                    ","
+                )
                 # ", warning of ...": a participle phrase shares the subject of the verb before it.
                 source = previous_source if participle else self._source_before(sent, c_start, verb)
                 if source is False:
@@ -377,12 +388,12 @@ class StanceTagger:
                 subject = self._clause_subject(sent, c_start, c_end)
                 if subject is not None:
                     found.append((subject, None, (subject.end, c_end), (c_start, c_start)))
-            for source, verb, after, before in found:
-                result = self._stance(sent, source, verb, after, before)
+            for source, head, after, before in found:
+                result = self._stance(sent, source, head, after, before)
                 if result is None:
                     continue
-                target, weight, used, _ = result
-                if verb is None and weight == 0:
+                target, weight, used = result
+                if head is None and weight == 0:
                     continue  # a bare subject with no cue says nothing
                 row = StanceRow(
                     sentence_index=index,
@@ -391,7 +402,7 @@ class StanceTagger:
                     target_actor=target.actor,
                     stance=_sign(weight),
                     score=round(math.tanh(weight), 4),
-                    cue="; ".join(c.term for c in used) if used else (verb.term if verb else ""),
+                    cue="; ".join(c.term for c in used) if used else (head.term if head else ""),
                     is_quote=sent.in_quote(target.start) or any(sent.in_quote(c.start) for c in used),
                 )
                 key = (row.source_actor, row.target_actor)

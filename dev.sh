@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# stancewire's two commands (see README):
+#   ./dev.sh run [stancewire run options]   set up .venv if needed, run the nightly job on data/samples/
+#   ./dev.sh test                           set up .venv if needed, then lint (ruff), types (mypy), tests (pytest)
+# Set-up is idempotent: .venv/ is (re)built only when requirements.lock or pyproject.toml changed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+find_python() {
+  for candidate in "${PYTHON:-}" python3.11 python3 python; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "stancewire needs Python 3.11 (set PYTHON=/path/to/python3.11)" >&2
+  return 1
+}
+
+setup() {
+  local stamp=.venv/.stancewire-setup want
+  want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+  if [ -x .venv/bin/python ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    return 0
+  fi
+  local py; py=$(find_python)
+  echo "setting up .venv with $("$py" --version) (pinned versions from requirements.lock)..." >&2
+  rm -rf .venv
+  "$py" -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+  echo "$want" > "$stamp"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  setup)
+    setup ;;
+  run)
+    setup
+    .venv/bin/stancewire run "$@"
+    echo
+    echo "stances by source, target and stance (the example query):"
+    .venv/bin/stancewire sql "select source_actor, target_actor, stance, count(*) as n from stances group by all order by n desc limit 10" ;;
+  test)
+    setup
+    .venv/bin/ruff check flows stages tests
+    .venv/bin/mypy
+    .venv/bin/python -m pytest "$@" ;;
+  *)
+    echo "usage: ./dev.sh run [--inbox DIR] [--warehouse DIR] [--date YYYY-MM-DD] | ./dev.sh test [pytest args]" >&2
+    exit 2 ;;
+esac

@@ -1,0 +1,44 @@
+"""Shared fixtures: the seed article and its gold, the reference models, one Prefect harness per session."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.settings import PROJECT_ROOT, configure_runtime_environment
+
+configure_runtime_environment()
+
+SEED = PROJECT_ROOT / "data" / "samples" / "000_a5b98195f9a05f26.txt"
+GOLD = Path(__file__).parent / "data" / "seed_gold.json"
+
+
+@pytest.fixture(scope="session")
+def seed_bytes() -> bytes:
+    return SEED.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def gold() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(GOLD.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture(scope="session")
+def models() -> Any:
+    from flows.pipeline import load_models
+
+    return load_models(PROJECT_ROOT / "data" / "reference")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A throw-away Prefect API for the whole session (starting one costs ~15 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield

@@ -1,0 +1,102 @@
+"""The command line: help everywhere, user mistakes as one line with a non-zero exit, SQL output formats."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flows.cli import main
+from flows.storage import Warehouse
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("stancewire: ") and "\n" not in err and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["sql", "--help"]])
+def test_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 0 and "usage: stancewire" in capsys.readouterr().out
+
+
+MISTAKES = [
+    # (argv, what the one line must say, why)
+    (["run", "--inbox", "/no/such/inbox"], "is not a folder", "a missing inbox"),
+    (["run", "--date", "2026-13-40"], "not a date", "a bad date"),
+    (["run", "--chunk-size", "0"], "at least 1", "a chunk size that cannot work"),
+    (["frobnicate"], "invalid choice", "an unknown command"),
+    (["sql"], "required", "no query"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message", "why"), MISTAKES, ids=[m[2] for m in MISTAKES])
+def test_user_mistakes_are_one_line(
+    argv: list[str], message: str, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main(argv)
+    except SystemExit as exit_info:
+        code = int(exit_info.code or 0)
+    assert code == 2, why
+    assert message in one_line_error(capsys)
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    wh = Warehouse(tmp_path / "wh")
+    wh.begin("r1")
+    frame = pd.DataFrame(
+        {
+            "source_path": ["a.txt", "b,c.txt"],
+            "source_line": pd.array([None, 3], dtype="Int64"),
+            "reason": ["empty", "bad_json"],
+            "detail": ["file is empty", "line is not JSON"],
+            "quarantined_path": [None, None],
+        }
+    )
+    wh.write_part("r1", "rejects", date(2026, 11, 29), frame, "00000")
+    wh.publish("r1", date(2026, 11, 29), ["rejects"])
+    wh.refresh_catalog()
+    return wh.root
+
+
+def test_sql_formats(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    query = "select source_path, reason, run_date from rejects order by 1"
+    assert main(["sql", query, "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "b,c.txt" in out and "bad_json" in out and "(2 rows)" in out
+    assert main(["sql", query, "--warehouse", str(warehouse), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == '"b,c.txt","bad_json",2026-11-29'
+    assert main(["sql", query, "--warehouse", str(warehouse), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0] == {
+        "source_path": "a.txt",
+        "reason": "empty",
+        "run_date": "2026-11-29",
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("selec nothing", "SQL error"),
+        ("select * from no_such_table", "SQL error"),
+        ("create table x as select 1", "SQL error"),
+    ],
+)
+def test_bad_or_writing_sql_is_one_line(
+    warehouse: Path, query: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sql", query, "--warehouse", str(warehouse)]) == 2
+    assert message in one_line_error(capsys)
+
+
+def test_sql_before_any_run_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sql", "select 1", "--warehouse", str(tmp_path / "empty")]) == 2
+    assert "stancewire run" in one_line_error(capsys)

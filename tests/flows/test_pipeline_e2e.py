@@ -1,0 +1,153 @@
+"""End to end: the real Prefect flow over a small inbox, results read back through DuckDB.
+
+Uses one Prefect test harness for the session (see conftest). The inbox holds the
+seed, a JSONL feed with one bad line, a binary file and an exact duplicate of the seed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from flows.cli import main
+from flows.settings import PROJECT_ROOT, load_settings
+from flows.sources import InboxSource
+from flows.storage import Warehouse
+from flows.validation import ValidationFailed
+
+RUN_DATE = "2026-11-29"
+KEY = ("sentence_index", "source_actor", "target_actor", "stance")
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory, seed_bytes: bytes) -> Path:
+    root = tmp_path_factory.mktemp("inbox")
+    (root / "seed.txt").write_bytes(seed_bytes)
+    (root / "uploads").mkdir()
+    (root / "uploads" / "seed-copy.txt").write_bytes(seed_bytes)  # listed after seed.txt: the duplicate
+    (root / "broken.txt").write_bytes(b"\x00\x01\x02 not text")
+    feed: list[object] = [
+        {
+            "text": "The United States condemns Russia's attack on Ukraine.",
+            "published_at": "2022-10-10",
+            "outlet": "whitehouse",
+        },
+        "this line is not JSON",
+    ]
+    (root / "feed.jsonl").write_text(
+        "\n".join(json.dumps(f) if isinstance(f, dict) else str(f) for f in feed) + "\n"
+    )
+    return root
+
+
+@pytest.fixture(scope="module")
+def warehouse(prefect_harness: None, inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from flows.pipeline import nightly
+
+    root = tmp_path_factory.mktemp("warehouse")
+    nightly(inbox=str(inbox), warehouse=str(root), run_date=RUN_DATE, chunk_size=2)
+    return root
+
+
+def query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(warehouse / "stancewire.duckdb"), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def seed_id(warehouse: Path) -> str:
+    return str(query(warehouse, "select article_id from articles where source_path = 'seed.txt'")[0][0])
+
+
+def test_seed_sentences_and_core_triples_through_duckdb(warehouse: Path, gold: dict[str, Any]) -> None:
+    aid = seed_id(warehouse)
+    texts = query(warehouse, f"select text from sentences where article_id = '{aid}' order by sentence_index")
+    assert [t for (t,) in texts] == gold["sentences"]
+    got = set(query(warehouse, f"select {', '.join(KEY)} from stances where article_id = '{aid}'"))
+    core = {tuple(c[k] for k in KEY) for c in gold["stances"]["core"]}
+    acceptable = {tuple(c[k] for k in KEY) for c in gold["stances"]["acceptable"]}
+    assert len(core & got) >= 10, sorted(core - got)
+    assert len({t for t in got - core - acceptable if t[3] != "neutral"}) <= 3
+
+
+def test_bad_input_is_quarantined_with_its_reason_and_the_rest_goes_on(warehouse: Path) -> None:
+    rejects = query(
+        warehouse, "select source_path, source_line, reason, quarantined_path from rejects order by 1"
+    )
+    assert [r[:3] for r in rejects] == [
+        ("broken.txt", None, "binary"),
+        ("feed.jsonl", 2, "bad_json"),
+        ("uploads/seed-copy.txt", None, "duplicate"),
+    ]
+    assert rejects[2][3] is None, "a duplicate is not broken: nothing to quarantine"
+    assert (warehouse / rejects[0][3]).read_bytes().startswith(b"\x00\x01")
+    assert query(warehouse, "select count(*), count(distinct article_id) from articles") == [(2, 2)]
+
+
+def test_daily_table_uses_publication_day_and_dq_results_are_all_green(warehouse: Path) -> None:
+    days = dict(query(warehouse, "select day::varchar, sum(n_total) from stance_daily group by 1"))
+    assert days["2022-10-10"] >= 1 and days[RUN_DATE] >= 10
+    dq = query(warehouse, "select table_name, success, n_batches from dq_results order by 1")
+    assert {t for t, _, _ in dq} == {
+        "articles",
+        "paragraphs",
+        "rejects",
+        "removed",
+        "runs",
+        "sentences",
+        "stance_daily",
+        "stances",
+    }
+    assert all(ok for _, ok, _ in dq)
+    assert dict((t, n) for t, _, n in dq)["sentences"] == 2, "four files in chunks of two: two chunks"
+    assert (warehouse / "reports" / "data_docs" / "index.html").is_file()
+
+
+def test_rerun_of_the_same_night_duplicates_nothing(warehouse: Path, inbox: Path) -> None:
+    from flows.pipeline import nightly
+
+    before = query(warehouse, "select count(*) from stances")
+    first_run = query(warehouse, "select run_id from runs")
+    nightly(inbox=str(inbox), warehouse=str(warehouse), run_date=RUN_DATE, chunk_size=2)
+    assert query(warehouse, "select count(*) from stances") == before
+    assert query(warehouse, "select run_id from runs") == first_run, "same inbox, same night: same run id"
+    assert query(warehouse, "select count(*) from articles") == [(2,)]
+
+
+def test_cli_sql_reads_the_flow_output(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sql = "select source_actor, target_actor, stance, count(*) from stances group by all order by 4 desc"
+    assert main(["sql", sql, "--warehouse", str(warehouse)]) == 0
+    assert "USA" in capsys.readouterr().out
+
+
+def test_a_failing_suite_stops_the_run_and_publishes_nothing(
+    warehouse: Path, inbox: Path, tmp_path: Path
+) -> None:
+    from prefect import flow
+
+    from flows.pipeline import run_pipeline
+
+    strict = tmp_path / "expectations"
+    shutil.copytree(PROJECT_ROOT / "expectations", strict)
+    suite = json.loads((strict / "stances.json").read_text())
+    suite["expectations"].append(
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "stance", "value_set": ["favor"]}}
+    )
+    (strict / "stances.json").write_text(json.dumps(suite))
+    settings = load_settings().with_overrides(warehouse=warehouse, expectations_dir=strict, data_docs=False)
+    before = query(warehouse, "select count(*) from articles where run_date = date '2026-11-30'")
+
+    @flow(validate_parameters=False)
+    def strict_run() -> None:
+        from datetime import date
+
+        run_pipeline(settings, InboxSource(inbox), date(2026, 11, 30))
+
+    with pytest.raises(ValidationFailed, match=r"'stances' failed .*expect_column_values_to_be_in_set"):
+        strict_run()
+    assert before == [(0,)]
+    assert Warehouse(warehouse).read_table("articles").shape[0] == 2, "the failed night published nothing"

@@ -1,0 +1,43 @@
+"""Settings: defaults under the project root, environment overrides, clear errors for bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.settings import PROJECT_ROOT, SettingsError, load_settings
+
+
+def test_defaults_live_under_the_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("STANCEWIRE_INBOX", "STANCEWIRE_WAREHOUSE", "STANCEWIRE_CHUNK_SIZE", "STANCEWIRE_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.inbox == PROJECT_ROOT / "data" / "samples"
+    assert settings.warehouse == PROJECT_ROOT / "data" / "warehouse"
+    assert settings.chunk_size == 200 and settings.workers == 2
+
+
+def test_environment_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("STANCEWIRE_WAREHOUSE", str(tmp_path / "wh"))
+    monkeypatch.setenv("STANCEWIRE_CHUNK_SIZE", "7")
+    settings = load_settings()
+    assert settings.warehouse == tmp_path / "wh" and settings.chunk_size == 7
+    assert settings.with_overrides(chunk_size=None, inbox=tmp_path).inbox == tmp_path
+
+
+@pytest.mark.parametrize(("value", "message"), [("many", "must be an integer"), ("0", "must be at least 1")])
+def test_bad_numbers_are_named(monkeypatch: pytest.MonkeyPatch, value: str, message: str) -> None:
+    monkeypatch.setenv("STANCEWIRE_CHUNK_SIZE", value)
+    with pytest.raises(SettingsError, match=f"STANCEWIRE_CHUNK_SIZE {message}"):
+        load_settings()
+
+
+def test_nothing_else_reads_the_environment() -> None:
+    offenders = [
+        str(path.relative_to(PROJECT_ROOT))
+        for folder in ("flows", "stages")
+        for path in (PROJECT_ROOT / folder).rglob("*.py")
+        if path.name != "settings.py" and ("os.environ" in path.read_text() or "getenv" in path.read_text())
+    ]
+    assert offenders == []

@@ -1,0 +1,149 @@
+"""Every suite in expectations/ passes on good data and fails on a deliberately broken frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+
+from flows.settings import PROJECT_ROOT
+from flows.validation import ValidationFailed, Validator, load_suite
+from stages.aggregate import aggregate_daily, article_days
+from stages.cleanup import cleanup
+from stages.ingest import RawFile, ingest
+from stages.schemas import SCHEMAS, TABLES
+from stages.sentences import split_sentences
+from stages.stance import tag_stances
+
+RUN_ID = "20261129-abcdef12"
+EXPECTATIONS = PROJECT_ROOT / "expectations"
+
+
+@pytest.fixture(scope="module")
+def validator() -> Validator:
+    return Validator(EXPECTATIONS)
+
+
+@pytest.fixture(scope="module")
+def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[no-untyped-def]
+    """Real stage output for the seed plus one bad file, and the run's bookkeeping rows."""
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    articles, rejects = ingest([RawFile("seed.txt", seed_bytes), RawFile("bad.txt", b"")], ingested_at=now)
+    paragraphs, removed = cleanup(articles)
+    sentences = split_sentences(paragraphs, models.segmenter)
+    stances = tag_stances(sentences, models.tagger)
+    daily = aggregate_daily(stances, article_days(articles, date(2026, 11, 29)))
+    runs = pd.DataFrame(
+        [
+            {
+                "run_id": RUN_ID,
+                "started_at": now,
+                "finished_at": now,
+                "inbox": "data/samples",
+                "n_files": 2,
+                "n_articles": 1,
+                "n_rejects": 1,
+                "n_sentences": len(sentences),
+                "n_stances": len(stances),
+                "status": "succeeded",
+            }
+        ]
+    )
+    dq = pd.DataFrame(
+        [
+            {
+                "table_name": t,
+                "n_batches": 1,
+                "n_rows": 1,
+                "expectations_evaluated": 10,
+                "expectations_failed": 0,
+                "success": True,
+                "failed_expectations": "",
+            }
+            for t in TABLES
+            if t != "dq_results"
+        ]
+    )
+    frames = {
+        "articles": articles,
+        "rejects": rejects,
+        "paragraphs": paragraphs,
+        "removed": removed,
+        "sentences": sentences,
+        "stances": stances,
+        "stance_daily": daily,
+        "runs": runs.drop(columns="run_id"),
+        "dq_results": dq,
+    }
+    return {t: f.assign(run_id=RUN_ID)[SCHEMAS[t].names] for t, f in frames.items()}
+
+
+def _set(column: str, value: object, row: int = 0) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def breaker(frame: pd.DataFrame) -> pd.DataFrame:
+        values = frame[column].astype(object).tolist()
+        values[row] = value
+        return frame.assign(**{column: values})
+
+    return breaker
+
+
+def _duplicate_first_row(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([frame, frame.iloc[:1]], ignore_index=True)
+
+
+BROKEN = [
+    # (table, how it is broken, the expectation that must catch it)
+    ("articles", _duplicate_first_row, "expect_column_values_to_be_unique"),
+    ("articles", _set("article_id", "NOT-A-HASH"), "expect_column_values_to_match_regex"),
+    ("articles", _set("format", "pdf"), "expect_column_values_to_be_in_set"),
+    ("paragraphs", _set("raw_end", -5), "expect_column_pair_values_a_to_be_greater_than_b"),
+    ("paragraphs", _set("kind", "footer"), "expect_column_values_to_be_in_set"),
+    ("removed", _set("kind", "mystery"), "expect_column_values_to_be_in_set"),
+    ("sentences", _duplicate_first_row, "expect_compound_columns_to_be_unique"),
+    ("sentences", _set("text", None), "expect_column_values_to_not_be_null"),
+    ("stances", _set("stance", "maybe"), "expect_column_values_to_be_in_set"),
+    ("stances", _set("score", 2.0), "expect_column_values_to_be_between"),
+    ("stance_daily", _set("n_total", 0), "expect_column_values_to_be_between"),
+    ("rejects", _set("reason", "gremlins"), "expect_column_values_to_be_in_set"),
+    ("runs", _duplicate_first_row, "expect_table_row_count_to_equal"),
+    ("dq_results", _set("table_name", "nonsense"), "expect_column_values_to_be_in_set"),
+    ("articles", lambda f: f.drop(columns="title"), "expect_table_columns_to_match_ordered_list"),
+]
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_suite_passes_on_good_data(validator: Validator, good: dict[str, pd.DataFrame], table: str) -> None:
+    assert not good[table].empty or table == "rejects"
+    outcome = validator.validate(table, good[table])
+    assert outcome.success, outcome.failed_expectations
+    assert outcome.evaluated == len(load_suite(EXPECTATIONS, table)["expectations"])
+
+
+@pytest.mark.parametrize(("table", "breaker", "expectation"), BROKEN, ids=[f"{b[0]}-{b[2]}" for b in BROKEN])
+def test_suite_fails_on_a_broken_frame(
+    validator: Validator,
+    good: dict[str, pd.DataFrame],
+    table: str,
+    breaker: Callable[[pd.DataFrame], pd.DataFrame],
+    expectation: str,
+) -> None:
+    outcome = validator.validate(table, breaker(good[table]))
+    assert not outcome.success
+    assert any(name.startswith(expectation) for name in outcome.failed_expectations), (
+        outcome.failed_expectations
+    )
+
+
+def test_every_table_has_exactly_one_suite_named_after_it() -> None:
+    assert sorted(p.stem for p in EXPECTATIONS.glob("*.json")) == sorted(TABLES)
+    for table in TABLES:
+        assert load_suite(EXPECTATIONS, table)["name"] == table
+
+
+def test_check_raises_with_the_table_and_expectation_named(
+    validator: Validator, good: dict[str, pd.DataFrame]
+) -> None:
+    with pytest.raises(ValidationFailed, match=r"table 'stances' failed 1 of \d+ expectations: .*stance"):
+        validator.check("stances", _set("stance", "maybe")(good["stances"]))

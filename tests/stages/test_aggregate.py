@@ -1,0 +1,53 @@
+"""Aggregation: counts per day and pair, the day from published_at or else the run date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from stages.aggregate import aggregate_daily, article_days
+
+RUN_DATE = date(2026, 11, 29)
+
+
+def stances(*rows: tuple[str, str, str, str, float]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["article_id", "source_actor", "target_actor", "stance", "score"])
+
+
+def test_counts_and_mean_score_per_day_and_pair() -> None:
+    days = article_days(
+        pd.DataFrame({"article_id": ["a", "b"], "published_at": [pd.Timestamp("2022-09-30T23:00Z"), pd.NaT]}),
+        RUN_DATE,
+    )
+    daily = aggregate_daily(
+        stances(
+            ("a", "USA", "RUS", "against", -0.8),
+            ("a", "USA", "RUS", "favor", 0.4),
+            ("b", "USA", "RUS", "against", -1.0),
+            ("b", "RUS", "NATO", "neutral", 0.0),
+        ),
+        days,
+    )
+    assert daily.drop(columns=["mean_score"]).values.tolist() == [
+        [date(2022, 9, 30), "USA", "RUS", 1, 1, 0, 2],
+        [RUN_DATE, "RUS", "NATO", 0, 0, 1, 1],
+        [RUN_DATE, "USA", "RUS", 0, 1, 0, 1],
+    ], "an unknown publication date falls back to the run date"
+    assert daily["mean_score"].tolist() == pytest.approx([-0.2, 0.0, -1.0])
+
+
+def test_a_stance_of_an_unknown_article_is_an_error_not_a_silent_drop() -> None:
+    with pytest.raises(ValueError, match="no day"):
+        aggregate_daily(
+            stances(("zz", "USA", "RUS", "against", -1.0)),
+            article_days(pd.DataFrame({"article_id": ["a"], "published_at": [pd.NaT]}), RUN_DATE),
+        )
+
+
+def test_no_stances_no_rows() -> None:
+    days = article_days(
+        pd.DataFrame({"article_id": [], "published_at": pd.Series([], dtype="datetime64[us, UTC]")}), RUN_DATE
+    )
+    assert aggregate_daily(stances(), days).empty

@@ -1,0 +1,126 @@
+"""Ingest: each format becomes articles, each kind of bad input becomes one reject with a reason."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from stages.ingest import ExtractedPage, RawFile, article_id_of, extract_html, ingest
+from stages.schemas import columns
+
+NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
+
+
+def run(*files: RawFile, **kw):  # type: ignore[no-untyped-def]
+    return ingest(list(files), ingested_at=NOW, **kw)
+
+
+def jsonl(*objs: object) -> bytes:
+    return b"\n".join(json.dumps(o).encode() for o in objs) + b"\n"
+
+
+REJECT_CASES = [
+    # (file name, bytes, expected reason, why the case exists)
+    ("empty.txt", b"", "empty", "a zero-byte upload"),
+    ("blank.txt", b"  \n\n\t \n", "empty", "only whitespace is no article either"),
+    ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary", "a binary file with a .txt name"),
+    ("latin1.txt", "Caf\u00e9 au lait".encode("latin-1"), "undecodable", "not UTF-8: rejected, not guessed"),
+    ("notes.docx", b"PK\x03\x04 word document", "unsupported_type", "an extension we do not read"),
+    ("README", b"plain text, no extension", "unsupported_type", "no extension at all"),
+    (
+        "page.html",
+        b"<html><body><script>var x = 1;</script></body></html>",
+        "no_text",
+        "HTML with no text in it",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "reason", "why"), REJECT_CASES, ids=[c[0] for c in REJECT_CASES])
+def test_bad_files_become_rejects_with_a_reason(name: str, data: bytes, reason: str, why: str) -> None:
+    articles, rejects = run(RawFile(name, data))
+    assert articles.empty, why
+    assert rejects[["source_path", "reason"]].to_dict("records") == [{"source_path": name, "reason": reason}]
+    assert rejects["detail"].iloc[0], "every reject says what is wrong"
+
+
+def test_txt_article_keeps_raw_text_and_a_stable_id(seed_bytes: bytes) -> None:
+    articles, rejects = run(RawFile("seed.txt", seed_bytes))
+    assert rejects.empty
+    row = articles.iloc[0]
+    assert row["article_id"] == article_id_of(seed_bytes) == run(RawFile("x.txt", seed_bytes))[0].iloc[0, 0]
+    assert row["raw_text"] == seed_bytes.decode("utf-8")
+    assert row["format"] == "txt" and pd.isna(row["published_at"]) and pd.isna(row["source_line"])
+    assert list(articles.columns) == columns("articles")
+
+
+def test_utf8_bom_is_not_part_of_the_text() -> None:
+    articles, _ = run(RawFile("bom.txt", "\ufeffHello world.".encode()))
+    assert articles["raw_text"].iloc[0] == "Hello world."
+
+
+def test_jsonl_lines_are_articles_and_bad_lines_rejects_without_losing_the_rest() -> None:
+    data = (
+        jsonl({"text": "First story.", "title": "One", "outlet": "AP", "published_at": "2022-09-30"})
+        + b"{not json}\n"
+        + jsonl(["a list"], {"title": "no text"}, {"text": "Dated.", "published_at": "yesterday-ish"})
+        + b"\n"
+        + jsonl({"text": "Last story.", "url": "https://example.org/x"})
+    )
+    articles, rejects = run(RawFile("feed.jsonl", data))
+    assert list(articles["raw_text"]) == ["First story.", "Last story."]
+    assert list(articles["source_line"]) == [1, 7]
+    assert articles["published_at"].iloc[0] == pd.Timestamp("2022-09-30", tz="UTC")
+    assert rejects[["source_line", "reason"]].to_dict("records") == [
+        {"source_line": 2, "reason": "bad_json"},
+        {"source_line": 3, "reason": "bad_json"},
+        {"source_line": 4, "reason": "no_text"},
+        {"source_line": 5, "reason": "bad_field"},
+    ]
+
+
+def test_duplicates_within_and_across_chunks_are_rejected_not_repeated() -> None:
+    same = b"Same story, uploaded twice."
+    articles, rejects = run(RawFile("a.txt", same), RawFile("b.txt", same))
+    assert list(articles["source_path"]) == ["a.txt"]
+    assert rejects[["source_path", "reason"]].to_dict("records") == [
+        {"source_path": "b.txt", "reason": "duplicate"}
+    ]
+    seen = {article_id_of(same): "a.txt"}
+    again, rej2 = run(RawFile("c.txt", same), seen=seen)
+    assert again.empty and list(rej2["reason"]) == ["duplicate"]
+    assert seen == {article_id_of(same): "a.txt"}, "the caller's registry is not mutated"
+
+
+def test_html_goes_through_the_extractor_and_keeps_its_metadata() -> None:
+    page = ExtractedPage("Body text of the story.", title="T", outlet="Site", published_at="2022-06-01")
+    articles, _ = run(RawFile("p.html", b"<html>...</html>"), html_extractor=lambda html: page)
+    row = articles.iloc[0]
+    assert (row["raw_text"], row["title"], row["outlet"], row["format"]) == (
+        "Body text of the story.",
+        "T",
+        "Site",
+        "html",
+    )
+    assert row["published_at"] == pd.Timestamp("2022-06-01", tz="UTC")
+
+
+def test_trafilatura_extracts_the_article_not_the_page_furniture() -> None:
+    story = " ".join(["The minister said the talks in Geneva would continue next week."] * 4)
+    html = (
+        "<html><head><title>Talks go on</title></head><body><nav><a href='/'>Home</a> | <a href='/s'>Subscribe"
+        f"</a></nav><article><h1>Talks go on</h1><p>{story}</p><p>{story}</p></article>"
+        "<footer>Copyright 2024 Example News. All rights reserved.</footer></body></html>"
+    )
+    page = extract_html(html)
+    assert "talks in Geneva" in page.text
+    assert "Subscribe" not in page.text and "All rights reserved" not in page.text
+
+
+def test_empty_batch_gives_empty_frames_with_the_declared_columns() -> None:
+    articles, rejects = run()
+    assert articles.empty and rejects.empty
+    assert list(articles.columns) == columns("articles") and list(rejects.columns) == columns("rejects")

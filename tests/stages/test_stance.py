@@ -1,0 +1,160 @@
+"""Stance tagging: the seed's core triples, and tiny cases for each rule with their near misses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from stages.stance import CueLexicon, Gazetteer, StanceTagger, tag_stances
+
+
+@pytest.fixture(scope="module")
+def tagger(models) -> StanceTagger:  # type: ignore[no-untyped-def]
+    tagger: StanceTagger = models.tagger
+    return tagger
+
+
+def triples(tagger: StanceTagger, *sentences: str) -> list[tuple[int, str, str, str]]:
+    rows = tagger.tag_article((i, s, False) for i, s in enumerate(sentences))
+    return sorted((r.sentence_index, r.source_actor, r.target_actor, r.stance) for r in rows)
+
+
+def test_seed_core_triples(tagger: StanceTagger, gold: dict[str, Any]) -> None:
+    sentences = [(i, s, s == "'Nightmare scenario'") for i, s in enumerate(gold["sentences"])]
+    got = {
+        (r.sentence_index, r.source_actor, r.target_actor, r.stance) for r in tagger.tag_article(sentences)
+    }
+    key = ("sentence_index", "source_actor", "target_actor", "stance")
+    core = {tuple(c[k] for k in key) for c in gold["stances"]["core"]}
+    acceptable = {tuple(c[k] for k in key) for c in gold["stances"]["acceptable"]}
+    false_positives = {t for t in got - core - acceptable if t[3] != "neutral"}
+    assert len(core & got) >= 13, sorted(core - got)  # issue floor is 10; 14 at the time of writing
+    assert len(false_positives) <= 1, sorted(false_positives)  # issue ceiling is 3; 0 at the time of writing
+
+
+CASES = [
+    # (sentences of one article, expected (sentence, source, target, stance), why)
+    (
+        ["Blinken warned Russia against invading Ukraine."],
+        [(0, "USA", "RUS", "against")],
+        "attitude verb: subject -> first object; the victim after 'against' is not a second target",
+    ),
+    (["Lavrov praised China for its support."], [(0, "RUS", "CHN", "favor")], "a favor verb"),
+    (
+        ['"Russia\'s aggression must stop," Biden said.'],
+        [(0, "USA", "RUS", "against")],
+        "a quote attributed after it: the speaker's stance toward the actor in the quote",
+    ),
+    (
+        ['"We see this as a direct threat to Russia," Peskov told reporters.'],
+        [],
+        "the only actor in the quote is the speaker's own side",
+    ),
+    (
+        ["Lavrov spoke first.", "He accused NATO of lying."],
+        [(1, "RUS", "NATO", "against")],
+        "'he' is the last person named",
+    ),
+    (["It accused NATO of lying."], [], "'it' cannot be resolved: no source"),
+    (
+        ["The Minsk accords were signed by Kiev and Moscow."],
+        [],
+        "a capital naming a thing is no actor; no cue",
+    ),
+    (
+        ["Blinken told Lavrov on Thursday near Stockholm."],
+        [(0, "USA", "RUS", "neutral")],
+        "a capital after 'near' is a place, not the target",
+    ),
+    (
+        ["The U.S., Russia and Ukraine were all in Stockholm for dialogue."],
+        [],
+        "co-ordinated subjects are not source and target",
+    ),
+    (
+        ["Moscow, which is accused of backing rebels fighting Kiev, accuses NATO of provocations."],
+        [(0, "RUS", "NATO", "against")],
+        "a relative clause is not the main clause",
+    ),
+    (
+        ["In response to Russia's phony claims of annexation, Washington announced sanctions."],
+        [(0, "USA", "RUS", "against")],
+        "'claims' after a possessive is a noun, not Russia speaking",
+    ),
+    (
+        ["Blinken warned there would be consequences, while Kuleba said Ukraine would show restraint."],
+        [],
+        "no other actor after either verb: nothing to tag",
+    ),
+    ([], [], "an empty article"),
+]
+
+
+@pytest.mark.parametrize(("sentences", "expected", "why"), CASES, ids=[c[2] for c in CASES])
+def test_rules(
+    tagger: StanceTagger, sentences: list[str], expected: list[tuple[int, str, str, str]], why: str
+) -> None:
+    assert triples(tagger, *sentences) == expected, why
+
+
+def test_speaker_cue_score_and_quote_flag(tagger: StanceTagger) -> None:
+    (row,) = tagger.tag_article([(0, '"Russia\'s aggression must stop," Biden said.', False)])
+    assert row.speaker == "Joe Biden" and row.cue == "aggression" and row.is_quote
+    assert -1 <= row.score < 0
+
+
+def test_headings_are_not_tagged(tagger: StanceTagger) -> None:
+    assert list(tagger.tag_article([(0, "Blinken warns Russia", True)])) == []
+
+
+def test_gazetteer_matches_names_not_places_or_lowercase() -> None:
+    countries = pd.DataFrame(
+        {
+            "actor_id": ["USA", "RUS", "LVA"],
+            "name": ["United States", "Russia", "Latvia"],
+            "aliases": ["U.S.|US", "", ""],
+            "capitals": ["Washington", "Moscow", "Riga"],
+            "demonyms": ["American", "Russian", "Latvian"],
+        }
+    )
+    empty_orgs = pd.DataFrame({"actor_id": [], "name": [], "aliases": []})
+    gaz = Gazetteer.from_frames(
+        countries,
+        empty_orgs,
+        pd.DataFrame({"name": ["State Department"], "actor_id": ["USA"]}),
+        pd.DataFrame({"name": ["Antony Blinken"], "actor_id": ["USA"], "aliases": ["Blinken"], "role": [""]}),
+    )
+    found = lambda text: [(m.surface, m.actor, m.kind) for m in gaz.find(text)]  # noqa: E731
+    assert found("Top U.S. diplomat Antony Blinken") == [
+        ("U.S.", "USA", "country"),
+        ("Antony Blinken", "USA", "person"),
+    ]
+    assert found("a meeting in the Latvian capital Riga") == [("Latvian", "LVA", "demonym")]
+    assert found("pro-Russian separatists told us") == [("Russian", "RUS", "demonym")]
+    assert found("Moscow's view, said in Moscow") == [("Moscow", "RUS", "capital")]
+    assert found("the State Department said") == [("State Department", "USA", "institution")]
+
+
+def test_lexicon_rejects_unknown_kinds() -> None:
+    with pytest.raises(ValueError, match="kind must be"):
+        CueLexicon([("warned", "adverb", -1)])
+
+
+def test_frame_api_keeps_input_and_handles_no_sentences(tagger: StanceTagger) -> None:
+    sentences = pd.DataFrame(
+        {
+            "article_id": ["a" * 16] * 2,
+            "sentence_index": [1, 0],
+            "text": ["He accused NATO of lying.", "Lavrov spoke."],
+            "is_heading": [False, False],
+        }
+    )
+    before = sentences.copy()
+    out = tag_stances(sentences, tagger)
+    pd.testing.assert_frame_equal(sentences, before)
+    assert out[["sentence_index", "speaker", "source_actor", "target_actor"]].values.tolist() == [
+        [1, "Sergei Lavrov", "RUS", "NATO"]
+    ]
+    assert tag_stances(sentences.iloc[:0], tagger).empty
