@@ -34,7 +34,7 @@ from flows.sources import InboxSource, Source  # noqa: E402
 from flows.storage import Warehouse  # noqa: E402
 from flows.validation import TableValidation, Validator  # noqa: E402
 from stages.aggregate import aggregate_daily, article_days  # noqa: E402
-from stages.cleanup import cleanup  # noqa: E402
+from stages.cleanup import LanguageIdentifier, cleanup, make_language_identifier  # noqa: E402
 from stages.ingest import DUPLICATE, ingest  # noqa: E402
 from stages.schemas import TABLES  # noqa: E402
 from stages.sentences import Segmenter, make_segmenter, split_sentences  # noqa: E402
@@ -47,12 +47,13 @@ CHUNK_TABLES = ("articles", "rejects", "paragraphs", "removed", "sentences", "st
 class Models:
     """What the stages are given to work with, built once per run from reference data."""
 
+    identify_language: LanguageIdentifier
     segmenter: Segmenter
     tagger: StanceTagger
 
 
 def load_models(reference_dir: Path) -> Models:
-    """Read ``data/reference/`` and build the segmenter and the stance tagger."""
+    """Read ``data/reference/`` and build the language identifier, the segmenter and the stance tagger."""
 
     def read(name: str) -> pd.DataFrame:
         return pd.read_csv(reference_dir / name, keep_default_na=False, dtype=str)
@@ -62,7 +63,11 @@ def load_models(reference_dir: Path) -> Models:
     )
     cues = read("cues.csv")
     lexicon = CueLexicon.from_frame(cues.assign(weight=cues["weight"].astype(float)))
-    return Models(segmenter=make_segmenter(), tagger=StanceTagger(gazetteer, lexicon))
+    return Models(
+        identify_language=make_language_identifier(),
+        segmenter=make_segmenter(),
+        tagger=StanceTagger(gazetteer, lexicon),
+    )
 
 
 @dataclass
@@ -124,7 +129,7 @@ def ingest_chunk(ctx: RunContext, names: list[str], part: str, seen: dict[str, s
 
 @task(name="cleanup", cache_policy=NO_CACHE)
 def cleanup_chunk(ctx: RunContext, articles: pd.DataFrame, part: str) -> pd.DataFrame:
-    paragraphs, removed = cleanup(articles)
+    paragraphs, removed = cleanup(articles, ctx.models.identify_language)
     ctx.save("removed", removed, part)
     return ctx.save("paragraphs", paragraphs, part)
 

@@ -1,15 +1,24 @@
 """Cleanup: raw article text -> ``paragraphs`` (body/heading) and ``removed`` (noise with its kind).
 
-The raw text is read line by line, keeping each line's offsets in ``raw_text``.
-Each line is either blank, noise (a whole line of a known kind: related-article
-link, bare URLs, read-more prompt, promo, credit) or text. Consecutive text lines
-form a paragraph: hard line wraps are reflowed into one line, a blank line or a
-noise line ends the paragraph, and a short line without final punctuation that
-stands on its own is a ``heading``. Each kept paragraph and each removed line keep
-``raw_start``/``raw_end`` into ``raw_text`` so any sentence can be traced back.
+The raw text is cut into blocks at blank lines. Inside a block, whole lines of
+known noise (related-article links, bare URLs, read-more prompts, promo and
+furniture, credits) are removed. What is left of a block is either hard-wrapped
+prose (its lines are reflowed into one paragraph; a word broken after its hyphen
+is re-joined) or a list of separate lines (each its own paragraph). A short line
+without final punctuation that stands on its own is a ``heading``, never glued
+to the paragraph below.
 
-The text of a paragraph is normalised by a chain of small ``str -> str`` cleaners
-(``normalize``): HTML entities and mojibake are fixed with ftfy, whitespace folded.
+Whole-page dumps (menus, footers, cookie banners, lists of other stories around
+the article) are recognised by their many short menu-like lines; in such a
+document only the best-scoring contiguous run of prose-like units is kept (a
+maximum-sum segment: prose scores its length, anything else a penalty), and the
+rest is removed as ``boilerplate``. An ordinary article is never cut this way:
+recall of the story comes first.
+
+Every kept paragraph and every removed piece keeps ``raw_start``/``raw_end`` into
+``raw_text``. Paragraph text goes through a chain of small ``str -> str`` cleaners
+(``normalize``): mojibake and HTML entities fixed by ftfy, whitespace folded.
+Each article's language is identified on its kept text by a classifier passed in.
 """
 
 from __future__ import annotations
@@ -25,153 +34,277 @@ from stages import patterns as P
 from stages.schemas import columns
 
 HEADING_MAX_WORDS = 10
-# A line shorter than this share of the paragraph's longest line cannot be a hard-wrapped
-# first line, so a short unpunctuated first line of a block is a heading glued to a paragraph.
+HEADING_MAX_CHARS = 120
+# A line shorter than this share of its block's longest line cannot be a hard-wrapped first
+# line, so a short unpunctuated first line of a block is a heading glued to a paragraph.
 HEADING_MAX_WIDTH_SHARE = 0.6
+# A block is hard-wrapped prose when every line but the last is at least this share of the
+# longest, and the longest is at least PROSE_MIN_WIDTH characters; else it is a list of lines.
+PROSE_LINE_SHARE = 0.5
+PROSE_MIN_WIDTH = 40
+# Dump mode: a document with at least this many short menu-like units is a whole-page dump.
+DUMP_MIN_MENU_UNITS = 5
+MENU_MAX_WORDS = 4
+MENU_MAX_CHARS = 60
+# Scoring of units in dump mode: prose scores its length; other units lose
+# DUMP_PENALTY_PER_CHAR per character plus DUMP_PENALTY_PER_UNIT.
+PROSE_MIN_WORDS = 8
+PROSE_MIN_CHARS_UNPUNCTUATED = 150
+PROSE_MIN_INNER_STOPS = 3
+DUMP_PENALTY_PER_CHAR = 1.0
+DUMP_PENALTY_PER_UNIT = 60.0
+COOKIE_BANNER_MAX_CHARS = 400
+# Characters of kept text the language identifier looks at.
+LANGUAGE_SAMPLE_CHARS = 300
+
+# A language identifier: text -> ISO 639-1 code (or "und").
+LanguageIdentifier = Callable[[str], str]
+
+
+def make_language_identifier() -> LanguageIdentifier:
+    """The default language identifier: py3langid (langid.py's model, 97 languages)."""
+    from py3langid.langid import MODEL_FILE
+    from py3langid.langid import LanguageIdentifier as LangId
+
+    model = LangId.from_model_file(MODEL_FILE)
+
+    def identify(text: str) -> str:
+        return str(model.classify(text)[0])
+
+    return identify
 
 
 # --- the str -> str cleaners, chained by normalize() ------------------------------------------------
 def fix_encoding(text: str) -> str:
-    """Fix mojibake (``â€™`` -> ``’``) and HTML entities (``&amp;`` -> ``&``) with ftfy; keep curly quotes."""
+    """Fix mojibake (``â€™`` -> ``’``) and HTML entities (``&amp;`` -> ``&``) with ftfy; keep curly quotes.
+
+    ftfy is only called when the text holds something it could fix (``patterns.MAYBE_MOJIBAKE``):
+    it is by far the slowest step, and most text needs nothing.
+    """
+    if not P.MAYBE_MOJIBAKE.search(text):
+        return text
     return ftfy.fix_text(text, uncurl_quotes=False, unescape_html=True, normalization="NFC")
+
+
+def join_hyphen_wraps(text: str) -> str:
+    """Re-join words that a hard wrap broke after their hyphen (``third-\\nparty`` -> ``third-party``)."""
+    return P.HYPHEN_WRAP.sub("", text) if "-\n" in text or "- \n" in text else text
 
 
 def fold_whitespace(text: str) -> str:
     """Collapse runs of whitespace (hard wraps included) to one space and strip the ends."""
-    return P.WHITESPACE_RUN.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
-CLEANERS: tuple[Callable[[str], str], ...] = (fix_encoding, fold_whitespace)
+CLEANERS: tuple[Callable[[str], str], ...] = (fix_encoding, join_hyphen_wraps, fold_whitespace)
+# The same chain for an article in which ``fix_encoding`` has nothing to fix (checked once per article).
+CLEANERS_WITHOUT_ENCODING: tuple[Callable[[str], str], ...] = (join_hyphen_wraps, fold_whitespace)
 
 
-def normalize(text: str) -> str:
-    """Apply every cleaner in ``CLEANERS``, in order."""
-    for clean in CLEANERS:
+def normalize(text: str, cleaners: tuple[Callable[[str], str], ...] = CLEANERS) -> str:
+    """Apply every cleaner of the chain, in order."""
+    for clean in cleaners:
         text = clean(text)
     return text
 
 
-# --- line classification ----------------------------------------------------------------------------
-NOISE_KINDS: tuple[tuple[str, Any], ...] = (
-    ("url", P.URL_LINE),
-    ("related_link", P.RELATED_LINE),
-    ("read_more", P.READ_MORE_LINE),
-    ("promo", P.PROMO_LINE),
-    ("credit", P.CREDIT_LINE),
-)
-
-
 def noise_kind(line: str) -> str | None:
     """The kind of noise a whole line is (``url``, ``related_link``, ...), or None for story text."""
-    for kind, pattern in NOISE_KINDS:
-        if pattern.match(line):
-            return kind
-    return None
+    match = P.NOISE_LINE.fullmatch(line.strip())
+    return match.lastgroup if match else None
 
 
+# --- units: what becomes a paragraph or a removed piece ----------------------------------------------
 @dataclass(frozen=True)
-class Line:
-    """One non-blank line of raw text, stripped, with its offsets into the raw text."""
+class Unit:
+    """A span of the raw text: a paragraph to keep (body/heading) or a piece to remove (its noise kind)."""
 
-    text: str
+    kind: str
     start: int
     end: int
+    text: str
+
+    @property
+    def kept(self) -> bool:
+        return self.kind in ("body", "heading")
 
 
-def _lines(raw: str) -> Iterator[Line | None]:
-    """Yield stripped non-blank lines with offsets, and None for each blank line."""
-    pos = 0
-    for chunk in raw.splitlines(keepends=True):
-        body = chunk.rstrip("\r\n")
-        stripped = body.strip()
-        if stripped:
-            lead = len(body) - len(body.lstrip())
-            yield Line(stripped, pos + lead, pos + lead + len(stripped))
-        else:
-            yield None
-        pos += len(chunk)
+def _words(text: str) -> int:
+    return max(len(text.split()), len(P.CJK_CHAR.findall(text)) // 2)
+
+
+def _ends_like_sentence(text: str) -> bool:
+    """Final punctuation, ignoring closing quotes and brackets after it (checked from the end only)."""
+    body = text.rstrip(P.CLOSING_MARKS)
+    return bool(body) and body[-1] in P.SENTENCE_FINAL
 
 
 def _looks_like_heading(text: str) -> bool:
+    if len(text) > HEADING_MAX_CHARS or _ends_like_sentence(text):
+        return False
     inner = P.WRAPPING_QUOTES.sub(r"\1", text)
-    n_words = len(P.WORD.findall(inner))
-    return 0 < n_words <= HEADING_MAX_WORDS and not P.ENDS_LIKE_SENTENCE.search(inner) and inner[:1].isupper()
+    return 0 < len(inner.split()) <= HEADING_MAX_WORDS and not _ends_like_sentence(inner) and inner[:1].isupper()
 
 
-def _split_block(block: list[Line]) -> Iterator[tuple[str, list[Line]]]:
-    """Split a block of consecutive text lines into (kind, lines) paragraphs.
+def _is_prose(text: str) -> bool:
+    if _ends_like_sentence(text) and _words(text) >= PROSE_MIN_WORDS:
+        return True
+    return len(text) >= PROSE_MIN_CHARS_UNPUNCTUATED and len(P.INNER_STOP.findall(text)) >= PROSE_MIN_INNER_STOPS
 
-    A block of one short unpunctuated line is a heading. In a longer block, a first
-    line that is a heading and much shorter than the block's longest line cannot be
-    a hard-wrapped start of a paragraph: it is a heading glued to the paragraph below.
-    """
-    if len(block) == 1:
-        yield ("heading" if _looks_like_heading(block[0].text) else "body"), block
+
+def _is_menu_item(unit: Unit) -> bool:
+    return len(unit.text) <= MENU_MAX_CHARS and _words(unit.text) <= MENU_MAX_WORDS and not _ends_like_sentence(unit.text)
+
+
+def _lines(raw: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank line in raw[start:end], stripped of surrounding whitespace."""
+    spans = []
+    pos = start
+    for line in raw[start:end].split("\n"):
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            spans.append((pos + lead, pos + lead + len(stripped)))
+        pos += len(line) + 1
+    return spans
+
+
+def _text_units(raw: str, lines: list[tuple[int, int]]) -> Iterator[Unit]:
+    """Units of a run of consecutive story lines: one reflowed paragraph, or one per line."""
+    texts = [raw[s:e] for s, e in lines]
+    if len(lines) > 1 and _looks_like_heading(texts[0]):
+        widest = max(len(t) for t in texts)
+        if len(texts[0]) < HEADING_MAX_WIDTH_SHARE * widest:
+            yield Unit("heading", *lines[0], texts[0])
+            lines, texts = lines[1:], texts[1:]
+    widest = max(len(t) for t in texts)
+    prose = widest >= PROSE_MIN_WIDTH and all(len(t) >= PROSE_LINE_SHARE * widest for t in texts[:-1])
+    if len(lines) == 1 or prose:
+        start, end = lines[0][0], lines[-1][1]
+        text = raw[start:end]
+        kind = "heading" if len(lines) == 1 and _looks_like_heading(text) else "body"
+        yield Unit(kind, start, end, text)
         return
-    widest = max(len(line.text) for line in block)
-    first = block[0]
-    if _looks_like_heading(first.text) and len(first.text) < HEADING_MAX_WIDTH_SHARE * widest:
-        yield "heading", [first]
-        block = block[1:]
-    yield "body", block
+    for (start, end), text in zip(lines, texts, strict=True):
+        yield Unit("heading" if _looks_like_heading(text) else "body", start, end, text)
 
 
-def clean_article(raw: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Clean one article: ``(paragraphs, removed)`` as lists of row dicts (no article_id)."""
+def _block_units(raw: str, start: int, end: int) -> Iterator[Unit]:
+    """Units of one block (text between blank lines): noise lines removed, the rest as text units."""
+    lines = _lines(raw, start, end)
+    story: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        s, e = lines[i]
+        match = P.NOISE_LINE.fullmatch(raw, s, e)
+        if match is None:
+            story.append((s, e))
+            i += 1
+            continue
+        if story:
+            yield from _text_units(raw, story)
+            story = []
+        # A wire credit "(Reporting by ...; Editing by" may wrap: it runs to its closing bracket.
+        if match.lastgroup == "credit" and raw[s] == "(" and ")" not in raw[s:e]:
+            while i + 1 < len(lines) and ")" not in raw[lines[i][0] : lines[i][1]]:
+                i += 1
+            e = lines[i][1]
+        yield Unit(str(match.lastgroup), s, e, raw[s:e])
+        i += 1
+    if story:
+        yield from _text_units(raw, story)
+
+
+def _keep_main_run(units: list[Unit]) -> list[Unit]:
+    """In a page dump, keep the maximum-sum run of units and mark the rest ``boilerplate``."""
+    text_units = [u for u in units if u.kept]
+    if sum(1 for u in text_units if _is_menu_item(u)) < DUMP_MIN_MENU_UNITS:
+        return units
+    best, best_start, best_end = 0.0, 0, 0
+    run, run_start = 0.0, 0
+    for i, unit in enumerate(text_units):
+        banner = P.COOKIE_BANNER.search(unit.text) and len(unit.text) < COOKIE_BANNER_MAX_CHARS
+        if _is_prose(unit.text) and not banner:
+            score = float(len(unit.text))
+        else:
+            score = -(DUMP_PENALTY_PER_CHAR * len(unit.text) + DUMP_PENALTY_PER_UNIT)
+        if run <= 0:
+            run, run_start = 0.0, i
+        run += score
+        if run > best:
+            best, best_start, best_end = run, run_start, i + 1
+    keep = {id(u) for u in text_units[best_start:best_end]}
+    return [u if not u.kept or id(u) in keep else Unit("boilerplate", u.start, u.end, u.text) for u in units]
+
+
+def clean_article(raw: str, *, page_dump: bool = True) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Clean one article: ``(paragraphs, removed)`` as lists of row dicts (no article_id).
+
+    ``page_dump=False`` turns off the whole-page-dump cut, for text that an HTML
+    extractor has already reduced to the article.
+    """
+    units: list[Unit] = []
+    pos = 0
+    for gap in [*P.BLANK_LINES.finditer(raw), None]:
+        end = gap.start() if gap else len(raw)
+        units.extend(_block_units(raw, pos, end))
+        pos = gap.end() if gap else len(raw)
     paragraphs: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
-    block: list[Line] = []
-
-    def flush() -> None:
-        for kind, lines in _split_block(block):
-            text = normalize(" ".join(line.text for line in lines))
+    cleaners = CLEANERS if P.MAYBE_MOJIBAKE.search(raw) else CLEANERS_WITHOUT_ENCODING
+    for unit in _keep_main_run(units) if page_dump else units:
+        if unit.kept:
+            text = normalize(unit.text, cleaners)
             if text:
                 paragraphs.append(
                     {
                         "paragraph_index": len(paragraphs),
-                        "kind": kind,
+                        "kind": unit.kind,
                         "text": text,
-                        "raw_start": lines[0].start,
-                        "raw_end": lines[-1].end,
+                        "raw_start": unit.start,
+                        "raw_end": unit.end,
                     }
                 )
-        block.clear()
-
-    for line in _lines(raw):
-        if line is None:
-            if block:
-                flush()
-            continue
-        kind = noise_kind(line.text)
-        if kind is None:
-            block.append(line)
-            continue
-        if block:
-            flush()
-        removed.append(
-            {
-                "removed_index": len(removed),
-                "kind": kind,
-                "text": line.text,
-                "raw_start": line.start,
-                "raw_end": line.end,
-            }
-        )
-    if block:
-        flush()
+        else:
+            removed.append(
+                {
+                    "removed_index": len(removed),
+                    "kind": unit.kind,
+                    "text": fold_whitespace(unit.text),
+                    "raw_start": unit.start,
+                    "raw_end": unit.end,
+                }
+            )
     return paragraphs, removed
 
 
-def cleanup(articles: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _language_sample(paragraphs: list[dict[str, Any]]) -> str:
+    sample: list[str] = []
+    size = 0
+    for row in paragraphs:
+        if row["kind"] == "body":
+            sample.append(row["text"])
+            size += len(row["text"])
+            if size >= LANGUAGE_SAMPLE_CHARS:
+                break
+    return " ".join(sample)[:LANGUAGE_SAMPLE_CHARS]
+
+
+def cleanup(articles: pd.DataFrame, identify_language: LanguageIdentifier) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean every article of an ``articles`` frame: ``(paragraphs, removed)`` frames.
 
-    Needs the columns ``article_id`` and ``raw_text``; the input frame is not modified.
+    Needs the columns ``article_id`` and ``raw_text``, and uses ``format`` when present:
+    text extracted from HTML is not cut as a page dump. The input frame is not modified.
+    Every paragraph row carries its article's ``language`` (``und`` when no body text).
     """
     para_rows: list[dict[str, Any]] = []
     removed_rows: list[dict[str, Any]] = []
-    for article_id, raw in zip(articles["article_id"], articles["raw_text"], strict=True):
-        paragraphs, removed = clean_article(str(raw))
-        para_rows.extend({"article_id": article_id, **row} for row in paragraphs)
+    formats = articles["format"] if "format" in articles.columns else pd.Series("txt", index=articles.index)
+    for article_id, raw, fmt in zip(articles["article_id"], articles["raw_text"], formats, strict=True):
+        paragraphs, removed = clean_article(str(raw), page_dump=fmt != "html")
+        sample = _language_sample(paragraphs)
+        language = identify_language(sample) if sample else "und"
+        para_rows.extend({"article_id": article_id, "language": language, **row} for row in paragraphs)
         removed_rows.extend({"article_id": article_id, **row} for row in removed)
     para = pd.DataFrame(para_rows, columns=columns("paragraphs"))
     rem = pd.DataFrame(removed_rows, columns=columns("removed"))

@@ -9,33 +9,60 @@ from __future__ import annotations
 import re
 
 # --- cleanup: whole lines that are scraper noise -------------------------------------------------
-# A line that is only one or more bare URLs.
-URL_LINE = re.compile(r"^\s*(?:(?:https?://|www\.)\S+\s*)+$", re.IGNORECASE)
-# 'Related article: ...', 'Read more: ...', 'READ MORE: ...', 'Read also: ...', 'See also: ...'
-RELATED_LINE = re.compile(
-    r"^\s*(?:related(?:\s+(?:article|story|stories|content|reading))?)\s*:", re.IGNORECASE
-)
-READ_MORE_LINE = re.compile(
-    r"^\s*(?:read\s+(?:more|also|next)|see\s+also|more\s+on\s+this)\b\s*:?", re.IGNORECASE
-)
-PROMO_LINE = re.compile(
-    r"^\s*(?:advertisement|advertising|sponsored(?:\s+content)?|share\s+(?:this|on)\b.*"
-    r"|(?:click\s+here\s+to\s+)?subscribe\b.*|sign\s+up\s+(?:for|to)\b.*newsletter.*"
-    r"|follow\s+us\b.*|share|tweet|email|print)\s*$",
+# One pattern, one named group per kind of noise; a line is noise only when it matches whole
+# (``NOISE_LINE.fullmatch(text, line_start, line_end)``), and the group that matched is its kind.
+_NOISE_KINDS = {
+    # one or more bare URLs
+    "url": r"(?:(?:https?://|www\.)\S+[ \t]*)+",
+    # 'Related article: ...', 'Related: ...', 'Related stories: ...'
+    "related_link": r"related(?:[ \t]+(?:articles?|story|stories|content|reading|coverage))?[ \t]*:.*",
+    # 'Read more: ...', 'READ MORE: ...', 'Read also: ...', 'See also: ...', 'More on this: ...'
+    "read_more": r"(?:read[ \t]+(?:more|also|next)|see[ \t]+also|more[ \t]+on[ \t]+this(?:[ \t]+story)?)"
+    r"(?:[ \t]*[:»>|]+.*|[ \t]*$)",
+    # buttons, prompts and furniture
+    "promo": r"(?:advertisement|advertising|sponsored(?:[ \t]+content)?|story[ \t]+continues(?:[ \t]+below)?"
+    r"|share[ \t]+(?:this|on)\b.*|(?:click[ \t]+here[ \t]+to[ \t]+)?subscribe\b.*"
+    r"|sign[ \t]+up\b.*newsletters?\b.*|(?:get|join)[ \t]+our[ \t]+newsletter.*|follow[ \t]+us\b.*"
+    r"|share|tweet|email|print|comments?|close|caption)[ \t]*",
+    # photo credits, copyright lines, update notes, wire credits
+    "credit": r"(?:\(?[ \t]*(?:reporting|writing|editing|additional[ \t]+reporting|compiled)[ \t]+by\b.*"
+    r"|(?:photo|image|picture|video)s?[ \t]*(?:credit)?[ \t]*:.*|image[ \t]+\d+[ \t]+of[ \t]*/?[ \t]*\d+"
+    r"|(?:©|\(c\)[ \t]|copyright[ \t]+(?:©|\(c\)|\d{4})).*"
+    r"|this[ \t]+(?:article|story)[ \t]+(?:was|has[ \t]+been)[ \t]+(?:updated|amended|corrected)\b.*"
+    r"|(?:updated|published|posted)(?:[ \t]*:?[ \t]+(?:at[ \t]+|on[ \t]+)?\d{1,2}[:.]\d{2}.*)?)",
+}
+NOISE_LINE = re.compile(
+    r"[ \t]*(?:" + "|".join(f"(?P<{kind}>{body})" for kind, body in _NOISE_KINDS.items()) + r")[ \t\r]*",
     re.IGNORECASE,
 )
-CREDIT_LINE = re.compile(
-    r"^\s*(?:\(?\s*(?:reporting|writing|editing|additional\s+reporting)\s+by\b.*"
-    r"|(?:photo|image|picture)\s*(?:credit)?\s*:.*"
-    r"|(?:©|\(c\)\s|copyright\s+(?:©|\(c\)|\d{4})).*"
-    r"|this\s+(?:article|story)\s+(?:was|has\s+been)\s+(?:updated|amended|corrected)\b.*)$",
+# Page furniture of whole-page dumps: cookie banners and privacy prompts (boilerplate in dump mode).
+COOKIE_BANNER = re.compile(
+    r"\b(?:cookies?|privacy[ \t]+(?:policy|overview|settings|preferences)|accept[ \t]+all|consent)\b",
     re.IGNORECASE,
+)
+# Blank lines: what separates blocks of text.
+BLANK_LINES = re.compile(r"\n(?:[ \t\r\f\v]*\n)+")
+# A word broken by a hard wrap after its hyphen: "third-\\nparty" -> "third-party".
+HYPHEN_WRAP = re.compile(r"(?<=\w-)[ \t]*\r?\n[ \t]*(?=\w)")
+# Text that may hold mojibake or HTML entities, the only text worth handing to ftfy: a
+# UTF-8 lead byte read as Latin-1/cp1252 followed by a continuation byte read the same way,
+# C1 control characters, or an entity.
+MAYBE_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+    "|[\u0080-\u009f]|&(?:#\\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});"
 )
 
 # --- cleanup: shape of kept text -----------------------------------------------------------------
 WHITESPACE_RUN = re.compile(r"\s+")
-# Final punctuation of a sentence-like line, ignoring closing quotes/brackets after it.
-ENDS_LIKE_SENTENCE = re.compile(r"[.!?:;,…—–-][\"'”’)\]]*$")
+# Final punctuation of a sentence-like line, and the closing quotes/brackets that may follow it
+# (plain strings: the check looks at the end of a line only, see cleanup._ends_like_sentence).
+SENTENCE_FINAL = ".!?:;,…—–。！？-"
+CLOSING_MARKS = "\"'”’»)]"
+# A line that reads as prose: ends like a sentence, or holds several inner stops and commas.
+INNER_STOP = re.compile(r"[.!?。！？,，、;]")
+# Letters of scripts written without spaces between words (CJK): each counts as half a word.
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 WORD = re.compile(r"\S+")
 # Surrounding quote marks of a heading like 'Nightmare scenario'.
 WRAPPING_QUOTES = re.compile(r"^[\"'“‘](.*)[\"'”’]$")

@@ -37,6 +37,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         [
             pa.field("article_id", pa.string(), nullable=False),
             pa.field("paragraph_index", pa.int32(), nullable=False),
+            pa.field("language", pa.string(), nullable=False),
             pa.field("kind", pa.string(), nullable=False),
             pa.field("text", pa.large_string(), nullable=False),
             pa.field("raw_start", pa.int64(), nullable=False),
@@ -64,6 +65,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("char_start", pa.int32(), nullable=False),
             pa.field("char_end", pa.int32(), nullable=False),
             pa.field("is_heading", pa.bool_(), nullable=False),
+            pa.field("language", pa.string(), nullable=False),
             pa.field("run_id", pa.string(), nullable=False),
         ]
     ),

@@ -43,16 +43,17 @@ def make_segmenter() -> Segmenter:
 def split_sentences(paragraphs: pd.DataFrame, segmenter: Segmenter) -> pd.DataFrame:
     """Split every paragraph into sentences; the input frame is not modified.
 
-    Needs ``article_id``, ``paragraph_index``, ``kind`` and ``text``; rows of one
-    article must be in paragraph order (as cleanup writes them).
+    Needs ``article_id``, ``paragraph_index``, ``kind``, ``text`` and ``language``;
+    rows of one article must be in paragraph order (as cleanup writes them).
     """
     rows: list[dict[str, Any]] = []
     counters: dict[str, int] = {}
-    for article_id, paragraph_index, kind, text in zip(
+    for article_id, paragraph_index, kind, text, language in zip(
         paragraphs["article_id"],
         paragraphs["paragraph_index"],
         paragraphs["kind"],
         paragraphs["text"],
+        paragraphs["language"],
         strict=True,
     ):
         text = str(text)
@@ -70,6 +71,7 @@ def split_sentences(paragraphs: pd.DataFrame, segmenter: Segmenter) -> pd.DataFr
                     "char_start": start,
                     "char_end": end,
                     "is_heading": is_heading,
+                    "language": language,
                 }
             )
     out = pd.DataFrame(rows, columns=columns("sentences"))

@@ -51,6 +51,8 @@ NOUN_MARKERS = frozenset("the a an its his her their our my your these those thi
 # Subject pronouns that cannot be resolved to an actor: a verb after them has no known source.
 UNRESOLVED_PRONOUNS = frozenset("it they we i you one which that this".split())
 PERSON_PRONOUNS = frozenset("he she".split())
+# The language the tagger reads; sentences in any other language are left untagged.
+TAGGED_LANGUAGE = "en"
 # At most this many words between a subject and its verb ("Antony Blinken on Thursday warned").
 MAX_SUBJECT_GAP = 6
 # A clause subject without a verb cue must start the clause (after at most this many words).
@@ -439,10 +441,12 @@ class StanceTagger:
 def tag_stances(sentences: pd.DataFrame, tagger: StanceTagger) -> pd.DataFrame:
     """Tag every article of a ``sentences`` frame; the input frame is not modified.
 
-    Needs ``article_id``, ``sentence_index``, ``text`` and ``is_heading``.
+    Needs ``article_id``, ``sentence_index``, ``text``, ``is_heading`` and ``language``.
+    Only English sentences are tagged: the gazetteer and the cue lexicon are English.
     """
     out: list[dict[str, Any]] = []
-    ordered = sentences.sort_values(["article_id", "sentence_index"], kind="stable")
+    english = sentences[sentences["language"] == TAGGED_LANGUAGE]
+    ordered = english.sort_values(["article_id", "sentence_index"], kind="stable")
     for article_id, group in ordered.groupby("article_id", sort=False):
         triples = zip(group["sentence_index"], group["text"], group["is_heading"], strict=True)
         for row in tagger.tag_article((int(i), str(t), bool(h)) for i, t, h in triples):

@@ -38,6 +38,10 @@ def inbox(tmp_path_factory: pytest.TempPathFactory, seed_bytes: bytes) -> Path:
             "outlet": "whitehouse",
         },
         "this line is not JSON",
+        {
+            "text": "El presidente Putin criticó duramente a la OTAN y advirtió a Ucrania el martes.",
+            "outlet": "efe",
+        },
     ]
     (root / "feed.jsonl").write_text(
         "\n".join(json.dumps(f) if isinstance(f, dict) else str(f) for f in feed) + "\n"
@@ -85,7 +89,20 @@ def test_bad_input_is_quarantined_with_its_reason_and_the_rest_goes_on(warehouse
     ]
     assert rejects[2][3] is None, "a duplicate is not broken: nothing to quarantine"
     assert (warehouse / rejects[0][3]).read_bytes().startswith(b"\x00\x01")
-    assert query(warehouse, "select count(*), count(distinct article_id) from articles") == [(2, 2)]
+    assert query(warehouse, "select count(*), count(distinct article_id) from articles") == [(3, 3)]
+
+
+def test_non_english_articles_are_flagged_and_not_tagged(warehouse: Path) -> None:
+    languages = dict(
+        query(
+            warehouse,
+            "select distinct a.outlet, p.language from articles a join paragraphs p using (article_id) where a.outlet is not null",
+        )
+    )
+    assert languages == {"whitehouse": "en", "efe": "es"}
+    assert query(
+        warehouse, "select count(*) from stances join articles using (article_id) where outlet = 'efe'"
+    ) == [(0,)]
 
 
 def test_daily_table_uses_publication_day_and_dq_results_are_all_green(warehouse: Path) -> None:
@@ -115,7 +132,7 @@ def test_rerun_of_the_same_night_duplicates_nothing(warehouse: Path, inbox: Path
     nightly(inbox=str(inbox), warehouse=str(warehouse), run_date=RUN_DATE, chunk_size=2)
     assert query(warehouse, "select count(*) from stances") == before
     assert query(warehouse, "select run_id from runs") == first_run, "same inbox, same night: same run id"
-    assert query(warehouse, "select count(*) from articles") == [(2,)]
+    assert query(warehouse, "select count(*) from articles") == [(3,)]
 
 
 def test_cli_sql_reads_the_flow_output(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,4 +167,4 @@ def test_a_failing_suite_stops_the_run_and_publishes_nothing(
     with pytest.raises(ValidationFailed, match=r"'stances' failed .*expect_column_values_to_be_in_set"):
         strict_run()
     assert before == [(0,)]
-    assert Warehouse(warehouse).read_table("articles").shape[0] == 2, "the failed night published nothing"
+    assert Warehouse(warehouse).read_table("articles").shape[0] == 3, "the failed night published nothing"

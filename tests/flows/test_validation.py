@@ -31,7 +31,7 @@ def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[
     """Real stage output for the seed plus one bad file, and the run's bookkeeping rows."""
     now = datetime(2026, 11, 29, tzinfo=UTC)
     articles, rejects = ingest([RawFile("seed.txt", seed_bytes), RawFile("bad.txt", b"")], ingested_at=now)
-    paragraphs, removed = cleanup(articles)
+    paragraphs, removed = cleanup(articles, models.identify_language)
     sentences = split_sentences(paragraphs, models.segmenter)
     stances = tag_stances(sentences, models.tagger)
     daily = aggregate_daily(stances, article_days(articles, date(2026, 11, 29)))

@@ -26,6 +26,8 @@ NOISE_CASES = [
     # near misses: story text that looks a little like noise must stay
     ("Related talks are planned for next week.", None, "'Related' at the start of a real sentence"),
     ("Read the full statement, the minister said.", None, "'Read' not followed by more/also"),
+    ("Read more about the plan in the report, she said.", None, "'Read more' opening a real sentence"),
+    ("Image 1 of 23", "credit", "gallery counter"),
     ("Copyright law was changed in 2019, lawmakers said.", None, "'Copyright' as a subject, not a notice"),
     ("The site https://example.org was down, officials said.", None, "a URL inside a sentence"),
     ("Subscribers were told on Monday.", None, "'Subscribers' is not 'Subscribe'"),
@@ -57,9 +59,22 @@ def test_offsets_point_at_the_raw_bytes_each_paragraph_came_from(seed_bytes: byt
 CASES = [
     # (raw, expected [(kind, text)], why)
     (
-        "One line\nwrapped here.\n\nSecond para.",
-        [("body", "One line wrapped here."), ("body", "Second para.")],
+        "The minister said on Monday that the talks\nwould resume next week in Geneva.\n\nSecond para.",
+        [
+            ("body", "The minister said on Monday that the talks would resume next week in Geneva."),
+            ("body", "Second para."),
+        ],
         "hard wraps are reflowed; a blank line ends a paragraph",
+    ),
+    (
+        "No third-party candidate has ever been elected; none since the 1850s\nhas come close to winning any state, a third-\nparty official said.",
+        [
+            (
+                "body",
+                "No third-party candidate has ever been elected; none since the 1850s has come close to winning any state, a third-party official said.",
+            )
+        ],
+        "a word broken after its hyphen is re-joined, not spaced",
     ),
     (
         "Story text goes on.\nRelated article: Elsewhere\nMore story.",
@@ -83,6 +98,16 @@ CASES = [
         "a heading glued to the next paragraph is not merged into it",
     ),
     (
+        "Home\nWorld\nPolitics\nBusiness",
+        [("heading", "Home"), ("heading", "World"), ("heading", "Politics"), ("heading", "Business")],
+        "a block of short lines is a list, not a paragraph to reflow (too few to be a page dump)",
+    ),
+    (
+        "It ended.\n(Reporting by Jane Doe in Kyiv; Editing by\nJohn Roe)\nNext story line.",
+        [("body", "It ended."), ("body", "Next story line.")],
+        "a wire credit wrapped over two lines is removed whole",
+    ),
+    (
         "He said:\n\nIt is over.",
         [("body", "He said:"), ("body", "It is over.")],
         "a line ending in a colon is not a heading",
@@ -95,6 +120,64 @@ CASES = [
     ("   \n \n", [], "nothing but blank lines"),
     ("", [], "empty input"),
 ]
+
+
+STORY = [
+    "Officials in the capital said on Tuesday that the new bridge would open to traffic next spring, "
+    "two years later than planned, after a dispute over funding was settled.",
+    "The project, which will link the old town to the northern districts, has cost more than twice its "
+    "original budget, according to figures released by the city council this week.",
+    "Residents have complained for years about the noise and dust from the building site, and many said "
+    "they would believe the opening date only when they could drive across.",
+]
+PAGE = "\n".join(
+    [
+        "Example Post - News",
+        "",
+        "Subscribe",
+        "Sign In",
+        "",
+        "Home",
+        "World",
+        "Politics",
+        "Business",
+        "Sport",
+        "Opinion",
+        "",
+    ]
+    + ["Bridge to open next spring", "", "By A. Reporter", ""]
+    + [p + "\n" for p in STORY]
+    + [
+        "Most read",
+        "",
+        "Council election results",
+        "Weather warning for Friday",
+        "Top 10 restaurants",
+        "",
+        "We use cookies to improve your experience. By using this site you accept our cookie policy.",
+        "",
+        "About us",
+        "Contact",
+        "Terms",
+        "Privacy",
+    ]
+)
+
+
+def test_a_whole_page_dump_keeps_the_story_and_removes_the_furniture_as_boilerplate() -> None:
+    paragraphs, removed = clean_article(PAGE)
+    assert [p["text"] for p in paragraphs if p["kind"] == "body"] == STORY
+    removed_text = {r["text"]: r["kind"] for r in removed}
+    for junk in ("Home", "Politics", "Most read", "Weather warning for Friday", "Privacy"):
+        assert removed_text[junk] == "boilerplate"
+    assert any("cookies" in t for t in removed_text)
+
+
+def test_an_article_with_a_few_subheadings_is_not_treated_as_a_page_dump(seed_bytes: bytes) -> None:
+    raw = "Ukraine talks\n\n" + seed_bytes.decode() + "\n\nWhat next\n\nMore talks are planned.\n"
+    paragraphs, removed = clean_article(raw)
+    assert paragraphs[0]["text"] == "Ukraine talks" and paragraphs[-1]["text"] == "More talks are planned."
+    assert "boilerplate" not in {r["kind"] for r in removed}
 
 
 @pytest.mark.parametrize(("raw", "expected", "why"), CASES, ids=[c[2] for c in CASES])
@@ -113,7 +196,7 @@ def test_cleaners_are_small_and_chained() -> None:
 def test_cleanup_frame_keeps_article_ids_and_does_not_touch_its_input(seed_bytes: bytes) -> None:
     articles = pd.DataFrame({"article_id": ["a" * 16, "b" * 16], "raw_text": [seed_bytes.decode(), ""]})
     before = articles.copy()
-    paragraphs, removed = cleanup(articles)
+    paragraphs, removed = cleanup(articles, lambda text: "en")
     pd.testing.assert_frame_equal(articles, before)
     assert set(paragraphs["article_id"]) == {"a" * 16}
     assert list(paragraphs["paragraph_index"]) == list(range(28))
@@ -121,5 +204,51 @@ def test_cleanup_frame_keeps_article_ids_and_does_not_touch_its_input(seed_bytes
 
 
 def test_cleanup_of_no_articles_is_empty() -> None:
-    paragraphs, removed = cleanup(pd.DataFrame({"article_id": [], "raw_text": []}))
+    paragraphs, removed = cleanup(pd.DataFrame({"article_id": [], "raw_text": []}), lambda text: "en")
     assert paragraphs.empty and removed.empty
+
+
+def test_every_paragraph_carries_its_articles_language() -> None:
+    articles = pd.DataFrame(
+        {
+            "article_id": ["a" * 16, "b" * 16, "c" * 16],
+            "raw_text": ["Hello there.", "Hallo zusammen.", "https://x.example"],
+        }
+    )
+    seen: list[str] = []
+
+    def identify(text: str) -> str:
+        seen.append(text)
+        return "de" if "Hallo" in text else "en"
+
+    paragraphs, _ = cleanup(articles, identify)
+    assert paragraphs[["article_id", "language"]].values.tolist() == [["a" * 16, "en"], ["b" * 16, "de"]]
+    assert seen == ["Hello there.", "Hallo zusammen."], (
+        "an article with no body text is not sent to the model"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The minister said the talks would resume next week in Geneva.", "en"),
+        ("Der Minister sagte, die Gespräche würden nächste Woche in Genf fortgesetzt.", "de"),
+        ("Министр заявил, что переговоры возобновятся на следующей неделе в Женеве.", "ru"),
+        ("El ministro dijo que las conversaciones se reanudarían la próxima semana en Ginebra.", "es"),
+    ],
+)
+def test_the_default_language_identifier(text: str, language: str) -> None:
+    from stages.cleanup import make_language_identifier
+
+    assert make_language_identifier()(text) == language
+
+
+def test_html_text_is_never_cut_as_a_page_dump() -> None:
+    menu = "\n\n".join(["Home", "World", "Politics", "Business", "Sport", "Opinion"])
+    articles = pd.DataFrame({"article_id": ["a" * 16] * 2, "raw_text": [menu] * 2, "format": ["html", "txt"]})
+    articles.loc[1, "article_id"] = "b" * 16
+    paragraphs, removed = cleanup(articles, lambda text: "en")
+    assert set(paragraphs["article_id"]) == {"a" * 16}, (
+        "trafilatura already chose the article: keep its lines"
+    )
+    assert set(removed.loc[removed["article_id"] == "b" * 16, "kind"]) <= {"boilerplate"}

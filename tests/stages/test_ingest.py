@@ -120,6 +120,18 @@ def test_trafilatura_extracts_the_article_not_the_page_furniture() -> None:
     assert "Subscribe" not in page.text and "All rights reserved" not in page.text
 
 
+def test_html_body_drops_a_first_line_that_repeats_the_title_and_separates_paragraphs() -> None:
+    first = "The minister said on Monday that the talks in Geneva would continue next week after a pause."
+    second = "Officials from both delegations confirmed the date, but gave no details of the agenda."
+    html = (
+        "<html><head><title>Talks go on</title></head><body><article><h1>Talks go on</h1>"
+        f"<p>{first}</p><p>{second}</p></article></body></html>"
+    )
+    page = extract_html(html)
+    assert page.title == "Talks go on"
+    assert page.text == f"{first}\n\n{second}"
+
+
 def test_empty_batch_gives_empty_frames_with_the_declared_columns() -> None:
     articles, rejects = run()
     assert articles.empty and rejects.empty

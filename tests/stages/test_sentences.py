@@ -22,6 +22,7 @@ def frame(*paras: tuple[str, str], article: str = "a" * 16) -> pd.DataFrame:
             "paragraph_index": range(len(paras)),
             "kind": [k for k, _ in paras],
             "text": [t for _, t in paras],
+            "language": "en",
         }
     )
 

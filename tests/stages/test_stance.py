@@ -149,6 +149,7 @@ def test_frame_api_keeps_input_and_handles_no_sentences(tagger: StanceTagger) ->
             "sentence_index": [1, 0],
             "text": ["He accused NATO of lying.", "Lavrov spoke."],
             "is_heading": [False, False],
+            "language": ["en", "en"],
         }
     )
     before = sentences.copy()
@@ -158,3 +159,4 @@ def test_frame_api_keeps_input_and_handles_no_sentences(tagger: StanceTagger) ->
         [1, "Sergei Lavrov", "RUS", "NATO"]
     ]
     assert tag_stances(sentences.iloc[:0], tagger).empty
+    assert tag_stances(sentences.assign(language="es"), tagger).empty, "only English sentences are tagged"

@@ -1,0 +1,101 @@
+"""`stancewire eval cleanup` and `stancewire bench cleanup` on tiny datasets of each format."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+
+STORY = "Officials said on Tuesday that the new bridge would open to traffic next spring after a long delay."
+
+
+def write_jsonl(path: Path, *rows: Mapping[str, object]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, float]:
+    assert main(argv) == 0
+    scores: dict[str, float] = json.loads(capsys.readouterr().out)
+    return scores
+
+
+def test_paragraph_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = write_jsonl(
+        tmp_path / "seedstyle.jsonl",
+        {
+            "id": "a",
+            "raw": f"{STORY}\n Related article: Junk\n\nSecond.",
+            "gold_paragraphs": [STORY, "Second."],
+            "noise_lines": ["Related article: Junk"],
+        },
+        {
+            "id": "b",
+            "raw": "Kept.\n\nhttps://leak.example/x y",
+            "gold_paragraphs": ["Kept."],
+            "noise_lines": [],
+        },
+    )
+    scores = run_json(["eval", "cleanup", "--dataset", str(data), "--json"], capsys)
+    assert set(scores) == {"n", "paragraph_precision", "paragraph_recall", "paragraph_f1", "leaked_noise"}
+    assert scores["n"] == 2 and scores["leaked_noise"] == 0
+    assert scores["paragraph_recall"] == 1.0 and scores["paragraph_precision"] == pytest.approx(3 / 4)
+
+
+def test_page_format_from_text_dump_and_from_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = " ".join([STORY] * 3)
+    other = "The council said the final cost of the bridge would be published in its annual report in March."
+    html = f"<html><head><title>Bridge</title></head><body><nav>Home | World</nav><article><h1>Bridge</h1><p>{body}</p><p>{other}</p></article><footer>About us</footer></body></html>"
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "p1.html.gz").write_bytes(gzip.compress(html.encode()))
+    data = write_jsonl(
+        tmp_path / "pages.jsonl",
+        {
+            "id": "p1",
+            "gold_body": f"{body}\n\n{other}",
+            "raw_html_text": f"Home\nWorld\n\n{body}\n\n{other}\n\nAbout us",
+        },
+    )
+    dump = run_json(["eval", "cleanup", "--dataset", str(data), "--json"], capsys)
+    assert set(dump) == {"n", "token_precision", "token_recall", "token_f1"}
+    assert dump["token_recall"] == 1.0 and 0.9 < dump["token_precision"] < 1.0, "the menu words cost a little"
+    from_html = run_json(["eval", "cleanup", "--dataset", str(data), "--html", "--json"], capsys)
+    assert from_html["token_f1"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("rows", "extra", "message"),
+    [
+        ([{"id": "x", "text": "no gold here"}], [], "rows need either"),
+        ([{"id": "x", "raw": "a", "gold_paragraphs": ["a"]}], ["--html"], "--html needs a page dataset"),
+        ([{"id": "x", "gold_body": "a", "raw_html_text": "a"}], ["--html"], "no page"),
+        ([], [], "no rows"),
+    ],
+)
+def test_unusable_datasets_are_one_line_errors(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    rows: list[dict[str, object]],
+    extra: list[str],
+    message: str,
+) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", *rows)
+    assert main(["eval", "cleanup", "--dataset", str(data), *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_bench_reports_throughput_and_ratios(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = write_jsonl(tmp_path / "c.jsonl", *({"text": f"{STORY}\n\n{STORY}"} for _ in range(20)))
+    figures = run_json(["bench", "cleanup", "--corpus", str(corpus), "--limit", "10", "--json"], capsys)
+    assert figures["n"] == 10
+    for key in ("baseline_mb_per_s", "clean_article_mb_per_s", "cleanup_stage_mb_per_s"):
+        assert figures[key] > 0
+    assert figures["clean_article_vs_baseline"] == pytest.approx(
+        figures["clean_article_mb_per_s"] / figures["baseline_mb_per_s"], rel=0.02
+    )
