@@ -47,6 +47,7 @@ case "$cmd" in
   test)
     setup
     .venv/bin/ruff check flows stages tests
+    .venv/bin/ruff format --check flows stages tests
     .venv/bin/mypy
     .venv/bin/python -m pytest "$@" ;;
   *)

@@ -82,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     cleanup.add_argument("--dataset", type=Path, required=True, help="the JSON-lines dataset")
     cleanup.add_argument(
-        "--html", action="store_true", help="page datasets: extract from html/<id>.html.gz beside the file instead"
+        "--html",
+        action="store_true",
+        help="page datasets: extract from html/<id>.html.gz beside the file instead",
     )
     cleanup.add_argument("--json", action="store_true", help="print one JSON object")
 

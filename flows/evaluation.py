@@ -47,10 +47,14 @@ def evaluate_cleanup(dataset: Path, *, html: bool = False) -> dict[str, float]:
     first = rows[0]
     if {"raw", "gold_paragraphs"} <= first.keys():
         if html:
-            raise DatasetError("--html needs a page dataset (gold_body + raw_html_text), not raw/gold_paragraphs")
+            raise DatasetError(
+                "--html needs a page dataset (gold_body + raw_html_text), not raw/gold_paragraphs"
+            )
         return paragraph_scores(
             paragraph_counts(
-                [p["text"] for p in clean_article(row["raw"])[0]], row["gold_paragraphs"], row.get("noise_lines", [])
+                [p["text"] for p in clean_article(row["raw"])[0]],
+                row["gold_paragraphs"],
+                row.get("noise_lines", []),
             )
             for row in rows
         )

@@ -57,18 +57,38 @@ COOKIE_BANNER_MAX_CHARS = 400
 # Characters of kept text the language identifier looks at.
 LANGUAGE_SAMPLE_CHARS = 300
 
+# English fast path of the default language identifier (see make_language_identifier).
+ENGLISH_FUNCTION_WORDS = frozenset(
+    (
+        "the of and to a in is that for on with was as by at it from his he she said be are have has "
+        "were an this which will not but they their who been had its after would or we more about also"
+    ).split()
+)
+FAST_PATH_MIN_WORDS = 20
+FAST_PATH_MIN_SHARE = 0.25
 # A language identifier: text -> ISO 639-1 code (or "und").
 LanguageIdentifier = Callable[[str], str]
 
 
 def make_language_identifier() -> LanguageIdentifier:
-    """The default language identifier: py3langid (langid.py's model, 97 languages)."""
+    """The default language identifier: py3langid (langid.py's model), with an English fast path.
+
+    Most of what stancewire reads is English, and the model costs as much as the whole
+    text cleanup. A sample of at least ``FAST_PATH_MIN_WORDS`` words of which at least
+    ``FAST_PATH_MIN_SHARE`` are English function words ("the", "of", "and", ...) is
+    English without asking the model; anything else goes to the model.
+    """
     from py3langid.langid import MODEL_FILE
     from py3langid.langid import LanguageIdentifier as LangId
 
     model = LangId.from_model_file(MODEL_FILE)
 
     def identify(text: str) -> str:
+        words = text.lower().split()
+        if len(words) >= FAST_PATH_MIN_WORDS:
+            hits = sum(1 for word in words if word in ENGLISH_FUNCTION_WORDS)
+            if hits >= FAST_PATH_MIN_SHARE * len(words):
+                return "en"
         return str(model.classify(text)[0])
 
     return identify
@@ -143,17 +163,25 @@ def _looks_like_heading(text: str) -> bool:
     if len(text) > HEADING_MAX_CHARS or _ends_like_sentence(text):
         return False
     inner = P.WRAPPING_QUOTES.sub(r"\1", text)
-    return 0 < len(inner.split()) <= HEADING_MAX_WORDS and not _ends_like_sentence(inner) and inner[:1].isupper()
+    return (
+        0 < len(inner.split()) <= HEADING_MAX_WORDS and not _ends_like_sentence(inner) and inner[:1].isupper()
+    )
 
 
 def _is_prose(text: str) -> bool:
     if _ends_like_sentence(text) and _words(text) >= PROSE_MIN_WORDS:
         return True
-    return len(text) >= PROSE_MIN_CHARS_UNPUNCTUATED and len(P.INNER_STOP.findall(text)) >= PROSE_MIN_INNER_STOPS
+    return (
+        len(text) >= PROSE_MIN_CHARS_UNPUNCTUATED and len(P.INNER_STOP.findall(text)) >= PROSE_MIN_INNER_STOPS
+    )
 
 
 def _is_menu_item(unit: Unit) -> bool:
-    return len(unit.text) <= MENU_MAX_CHARS and _words(unit.text) <= MENU_MAX_WORDS and not _ends_like_sentence(unit.text)
+    return (
+        len(unit.text) <= MENU_MAX_CHARS
+        and _words(unit.text) <= MENU_MAX_WORDS
+        and not _ends_like_sentence(unit.text)
+    )
 
 
 def _lines(raw: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -290,24 +318,33 @@ def _language_sample(paragraphs: list[dict[str, Any]]) -> str:
     return " ".join(sample)[:LANGUAGE_SAMPLE_CHARS]
 
 
-def cleanup(articles: pd.DataFrame, identify_language: LanguageIdentifier) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cleanup(
+    articles: pd.DataFrame, identify_language: LanguageIdentifier
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean every article of an ``articles`` frame: ``(paragraphs, removed)`` frames.
 
     Needs the columns ``article_id`` and ``raw_text``, and uses ``format`` when present:
     text extracted from HTML is not cut as a page dump. The input frame is not modified.
     Every paragraph row carries its article's ``language`` (``und`` when no body text).
     """
-    para_rows: list[dict[str, Any]] = []
-    removed_rows: list[dict[str, Any]] = []
+    para_cols: dict[str, list[Any]] = {name: [] for name in columns("paragraphs")}
+    removed_cols: dict[str, list[Any]] = {name: [] for name in columns("removed")}
     formats = articles["format"] if "format" in articles.columns else pd.Series("txt", index=articles.index)
     for article_id, raw, fmt in zip(articles["article_id"], articles["raw_text"], formats, strict=True):
         paragraphs, removed = clean_article(str(raw), page_dump=fmt != "html")
         sample = _language_sample(paragraphs)
         language = identify_language(sample) if sample else "und"
-        para_rows.extend({"article_id": article_id, "language": language, **row} for row in paragraphs)
-        removed_rows.extend({"article_id": article_id, **row} for row in removed)
-    para = pd.DataFrame(para_rows, columns=columns("paragraphs"))
-    rem = pd.DataFrame(removed_rows, columns=columns("removed"))
+        for row in paragraphs:
+            para_cols["article_id"].append(article_id)
+            para_cols["language"].append(language)
+            for key, value in row.items():
+                para_cols[key].append(value)
+        for row in removed:
+            removed_cols["article_id"].append(article_id)
+            for key, value in row.items():
+                removed_cols[key].append(value)
+    para = pd.DataFrame(para_cols)
+    rem = pd.DataFrame(removed_cols)
     for frame, index_col in ((para, "paragraph_index"), (rem, "removed_index")):
         frame[index_col] = frame[index_col].astype("int32")
         frame["raw_start"] = frame["raw_start"].astype("int64")

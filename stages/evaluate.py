@@ -38,7 +38,9 @@ class ParagraphCounts:
     leaked_noise: int
 
 
-def paragraph_counts(predicted: Sequence[str], gold: Sequence[str], noise_lines: Sequence[str] = ()) -> ParagraphCounts:
+def paragraph_counts(
+    predicted: Sequence[str], gold: Sequence[str], noise_lines: Sequence[str] = ()
+) -> ParagraphCounts:
     """Exact (whitespace-folded) paragraph matches, and how many noise lines survive into ``predicted``."""
     pred = Counter(fold(p) for p in predicted)
     want = Counter(fold(g) for g in gold)

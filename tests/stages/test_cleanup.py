@@ -235,6 +235,17 @@ def test_every_paragraph_carries_its_articles_language() -> None:
         ("Der Minister sagte, die Gespräche würden nächste Woche in Genf fortgesetzt.", "de"),
         ("Министр заявил, что переговоры возобновятся на следующей неделе в Женеве.", "ru"),
         ("El ministro dijo que las conversaciones se reanudarían la próxima semana en Ginebra.", "es"),
+        # 20+ words: the English fast path answers for English, and a look-alike goes to the model
+        (
+            "The minister said on Monday that the talks with the delegation from the north would resume in "
+            "Geneva next week, and that he was hopeful of a deal by the end of the year.",
+            "en",
+        ),
+        (
+            "De minister zei maandag dat de gesprekken met de delegatie uit het noorden volgende week in "
+            "Genève worden hervat en dat hij hoopt op een akkoord voor het einde van het jaar.",
+            "nl",
+        ),
     ],
 )
 def test_the_default_language_identifier(text: str, language: str) -> None:
