@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from flows.settings import SettingsError, load_settings
 
@@ -87,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
         help="page datasets: extract from html/<id>.html.gz beside the file instead",
     )
     cleanup.add_argument("--json", action="store_true", help="print one JSON object")
+    sentences = stages.add_parser(
+        "sentences",
+        help="score sentence splitting",
+        description='Score sentence splitting on a JSON list of {"text", "expected": [sentences]} (the format '
+        "of pySBD's Golden Rules). Each text goes through the pipeline's reflow and heading detection, then "
+        "the splitter; prints exact matches and boundary precision/recall/F1, and with --json the failures.",
+    )
+    sentences.add_argument("--dataset", type=Path, required=True, help="the JSON dataset")
+    sentences.add_argument("--json", action="store_true", help="print one JSON object, failures included")
 
     bench = sub.add_parser(
         "bench",
@@ -103,22 +112,47 @@ def _parser() -> argparse.ArgumentParser:
     bench_cleanup.add_argument("--corpus", type=Path, required=True, help="JSON lines with a 'text' field")
     bench_cleanup.add_argument("--limit", type=int, default=3000, help="articles to use (default 3000)")
     bench_cleanup.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_sentences = bench_stages.add_parser(
+        "sentences",
+        help="sentence splitting speed (chars/s) against pySBD and blingfire",
+        description="Characters per second of stancewire's splitter, pySBD and blingfire on the cleaned body "
+        "paragraphs of a JSON-lines corpus, all in this process, with the ratios.",
+    )
+    bench_sentences.add_argument("--corpus", type=Path, required=True, help="JSON lines with a 'text' field")
+    bench_sentences.add_argument("--limit", type=int, default=2000, help="articles to use (default 2000)")
+    bench_sentences.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
-def _print_scores(scores: dict[str, float], as_json: bool) -> None:
+def _print_scores(scores: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        print(json.dumps(scores))
+        print(json.dumps(scores, ensure_ascii=False))
         return
     for key, value in scores.items():
+        if key == "failures":
+            value = len(value)
         print(f"{key:<28} {value:.4f}" if isinstance(value, float) else f"{key:<28} {value}")
 
 
+def _splitter() -> Any:
+    import pandas as pd
+
+    from stages.sentences import SentenceRules, SentenceSplitter
+
+    rules = pd.read_csv(
+        load_settings().reference_dir / "sentence_rules.csv", keep_default_na=False, dtype=str
+    )
+    return SentenceSplitter(SentenceRules.from_frame(rules))
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from flows.evaluation import DatasetError, evaluate_cleanup
+    from flows.evaluation import DatasetError, evaluate_cleanup, evaluate_sentences
 
     try:
-        scores = evaluate_cleanup(args.dataset, html=args.html)
+        if args.stage == "cleanup":
+            scores: dict[str, Any] = evaluate_cleanup(args.dataset, html=args.html)
+        else:
+            scores = evaluate_sentences(args.dataset, _splitter())
     except DatasetError as err:
         raise UserError(str(err)) from None
     _print_scores(scores, args.json)
@@ -126,12 +160,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from flows.evaluation import DatasetError, benchmark_cleanup
+    from flows.evaluation import DatasetError, benchmark_cleanup, benchmark_sentences
 
     if args.limit < 1:
         raise UserError("--limit must be at least 1")
     try:
-        figures = benchmark_cleanup(args.corpus, limit=args.limit)
+        if args.stage == "cleanup":
+            figures = benchmark_cleanup(args.corpus, limit=args.limit)
+        else:
+            figures = benchmark_sentences(args.corpus, _splitter(), limit=args.limit)
     except DatasetError as err:
         raise UserError(str(err)) from None
     _print_scores(figures, args.json)

@@ -37,7 +37,7 @@ from stages.aggregate import aggregate_daily, article_days  # noqa: E402
 from stages.cleanup import LanguageIdentifier, cleanup, make_language_identifier  # noqa: E402
 from stages.ingest import DUPLICATE, ingest  # noqa: E402
 from stages.schemas import TABLES  # noqa: E402
-from stages.sentences import Segmenter, make_segmenter, split_sentences  # noqa: E402
+from stages.sentences import Segmenter, SentenceRules, SentenceSplitter, split_sentences  # noqa: E402
 from stages.stance import CueLexicon, Gazetteer, StanceTagger, tag_stances  # noqa: E402
 
 CHUNK_TABLES = ("articles", "rejects", "paragraphs", "removed", "sentences", "stances")
@@ -65,7 +65,7 @@ def load_models(reference_dir: Path) -> Models:
     lexicon = CueLexicon.from_frame(cues.assign(weight=cues["weight"].astype(float)))
     return Models(
         identify_language=make_language_identifier(),
-        segmenter=make_segmenter(),
+        segmenter=SentenceSplitter(SentenceRules.from_frame(read("sentence_rules.csv"))),
         tagger=StanceTagger(gazetteer, lexicon),
     )
 

@@ -34,14 +34,11 @@ from stages import patterns as P
 from stages.schemas import columns
 
 HEADING_MAX_WORDS = 10
-HEADING_MAX_CHARS = 120
-# A line shorter than this share of its block's longest line cannot be a hard-wrapped first
-# line, so a short unpunctuated first line of a block is a heading glued to a paragraph.
+# A headline inside a block of wrapped lines is shorter than this share of the widest line;
+# a block whose widest line is under WRAP_MIN_WIDTH characters is a list, not a wrap.
 HEADING_MAX_WIDTH_SHARE = 0.6
-# A block is hard-wrapped prose when every line but the last is at least this share of the
-# longest, and the longest is at least PROSE_MIN_WIDTH characters; else it is a list of lines.
-PROSE_LINE_SHARE = 0.5
-PROSE_MIN_WIDTH = 40
+WRAP_MIN_WIDTH = 40
+HEADING_MAX_CHARS = 120
 # Dump mode: a document with at least this many short menu-like units is a whole-page dump.
 DUMP_MIN_MENU_UNITS = 5
 MENU_MAX_WORDS = 4
@@ -197,24 +194,49 @@ def _lines(raw: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+def _starts_new_line_of_text(text: str) -> bool:
+    """Whether a line can start something new (capital, digit, quote, bullet), not continue a wrap."""
+    first = text.lstrip(P.OPENERS)[:1]
+    return not first or first.isupper() or first.isdigit() or not first.isalpha()
+
+
 def _text_units(raw: str, lines: list[tuple[int, int]]) -> Iterator[Unit]:
-    """Units of a run of consecutive story lines: one reflowed paragraph, or one per line."""
+    """Units of a run of consecutive story lines.
+
+    A single newline is a hard wrap, and wrapped lines are reflowed into one paragraph,
+    except around a headline: a short unpunctuated capitalised line, at the start of
+    the run or after a finished sentence or another headline, that the next line does
+    not continue ("Storm Knocks Out Power\nA powerful storm ...") and that is clearly
+    shorter than the wrap width (a line of a hard-wrapped paragraph is nearly full).
+    Menus and lists of headlines in page dumps come out as one unit per line this way.
+    """
     texts = [raw[s:e] for s, e in lines]
-    if len(lines) > 1 and _looks_like_heading(texts[0]):
-        widest = max(len(t) for t in texts)
-        if len(texts[0]) < HEADING_MAX_WIDTH_SHARE * widest:
-            yield Unit("heading", *lines[0], texts[0])
-            lines, texts = lines[1:], texts[1:]
     widest = max(len(t) for t in texts)
-    prose = widest >= PROSE_MIN_WIDTH and all(len(t) >= PROSE_LINE_SHARE * widest for t in texts[:-1])
-    if len(lines) == 1 or prose:
-        start, end = lines[0][0], lines[-1][1]
-        text = raw[start:end]
-        kind = "heading" if len(lines) == 1 and _looks_like_heading(text) else "body"
-        yield Unit(kind, start, end, text)
-        return
-    for (start, end), text in zip(lines, texts, strict=True):
-        yield Unit("heading" if _looks_like_heading(text) else "body", start, end, text)
+    run: list[int] = []
+
+    def flush() -> Iterator[Unit]:
+        if run:
+            start, end = lines[run[0]][0], lines[run[-1]][1]
+            yield Unit("body", start, end, raw[start:end])
+            run.clear()
+
+    previous_heading = False
+    for i, text in enumerate(texts):
+        after_break = i == 0 or previous_heading or _ends_like_sentence(texts[i - 1])
+        is_last = i + 1 == len(texts)
+        if (
+            after_break
+            and _looks_like_heading(text)
+            and (is_last or _starts_new_line_of_text(texts[i + 1]))
+            and (widest < WRAP_MIN_WIDTH or len(text) < HEADING_MAX_WIDTH_SHARE * widest)
+        ):
+            yield from flush()
+            yield Unit("heading", *lines[i], text)
+            previous_heading = True
+            continue
+        previous_heading = False
+        run.append(i)
+    yield from flush()
 
 
 def _block_units(raw: str, start: int, end: int) -> Iterator[Unit]:
@@ -265,17 +287,23 @@ def _keep_main_run(units: list[Unit]) -> list[Unit]:
     return [u if not u.kept or id(u) in keep else Unit("boilerplate", u.start, u.end, u.text) for u in units]
 
 
-def clean_article(raw: str, *, page_dump: bool = True) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def clean_article(
+    raw: str, *, page_dump: bool = True, noise: bool = True
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Clean one article: ``(paragraphs, removed)`` as lists of row dicts (no article_id).
 
     ``page_dump=False`` turns off the whole-page-dump cut, for text that an HTML
-    extractor has already reduced to the article.
+    extractor has already reduced to the article; ``noise=False`` keeps noise lines as
+    text (reflow and heading detection only, as sentence evaluation wants it).
     """
     units: list[Unit] = []
     pos = 0
     for gap in [*P.BLANK_LINES.finditer(raw), None]:
         end = gap.start() if gap else len(raw)
-        units.extend(_block_units(raw, pos, end))
+        if noise:
+            units.extend(_block_units(raw, pos, end))
+        elif lines := _lines(raw, pos, end):
+            units.extend(_text_units(raw, lines))
         pos = gap.end() if gap else len(raw)
     paragraphs: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []

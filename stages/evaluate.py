@@ -103,3 +103,47 @@ def token_scores(counts: Iterable[tuple[float, float, float]]) -> dict[str, floa
         "token_recall": r,
         "token_f1": 2 * p * r / (p + r) if p + r else 0.0,
     }
+
+
+def _cut_points(sentences: Sequence[str]) -> set[int]:
+    """Where each sentence but the first starts, counted in non-space characters."""
+    points: set[int] = set()
+    position = 0
+    for sentence in sentences[:-1]:
+        position += len("".join(sentence.split()))
+        points.add(position)
+    return points
+
+
+@dataclass(frozen=True)
+class SentenceCase:
+    """One scored case: exact match and its boundary counts."""
+
+    exact: bool
+    true_positive: int
+    predicted: int
+    gold: int
+
+
+def sentence_case(predicted: Sequence[str], expected: Sequence[str]) -> SentenceCase:
+    """Exact match (whitespace folded) and boundary matches of one case."""
+    got, want = _cut_points(predicted), _cut_points(expected)
+    exact = [fold(s) for s in predicted] == [fold(s) for s in expected]
+    return SentenceCase(exact, len(got & want), len(got), len(want))
+
+
+def sentence_scores(cases: Iterable[SentenceCase]) -> dict[str, float]:
+    """Exact-match count and micro-averaged boundary precision, recall and F1."""
+    items = list(cases)
+    tp = sum(c.true_positive for c in items)
+    pred = sum(c.predicted for c in items)
+    gold = sum(c.gold for c in items)
+    precision = tp / pred if pred else 1.0
+    recall = tp / gold if gold else 1.0
+    return {
+        "n": len(items),
+        "exact": sum(c.exact for c in items),
+        "boundary_precision": precision,
+        "boundary_recall": recall,
+        "boundary_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+    }

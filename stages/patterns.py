@@ -67,6 +67,28 @@ WORD = re.compile(r"\S+")
 # Surrounding quote marks of a heading like 'Nightmare scenario'.
 WRAPPING_QUOTES = re.compile(r"^[\"'“‘](.*)[\"'”’]$")
 
+# --- sentences: candidate boundaries -------------------------------------------------------------
+# A run of sentence-final marks (or a spaced ellipsis ". . ."), any closing quotes/brackets after
+# it, then whitespace: every sentence boundary is at the end of one of these.
+TERMINAL = re.compile(
+    r"(?P<term>(?:\.[ ]){2,}\.|[.!?…]+)(?P<close>[\"'”’»)\]]*)(?P<note>(?:\[\d{1,3}\])+|\d{1,3}(?: \d{1,3})*)?(?=\s)"
+    r"|(?P<wide>[．。！？]+[」』”’)）]*)"
+)
+# The word after a candidate boundary (after the whitespace and any dash standing alone).
+NEXT_WORD = re.compile(r"\s+(?:[-–—]+\s+)?(\S+)")
+# Opening quotes and brackets before the first letter of a word; trailing clitics of a starter.
+OPENERS = "\"'“‘«([{`"
+CLITIC = re.compile(r"['’](?:s|m|re|ve|ll|d)$", re.IGNORECASE)
+# Abbreviations written with inner periods: U.S, E.U, J.C, a.m, Ph.D (the final period is the candidate).
+DOTTED_ABBREVIATION = re.compile(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}")
+# Times of day: a sentence may end with them ("... at 8 p.m. Results are due ...").
+TIME_OF_DAY = re.compile(r"[ap]\.m", re.IGNORECASE)
+# List items: "1.", "2)", "3.)", "(a)", "b.", "C)" and bullets, at the start or after whitespace.
+LIST_MARKER = re.compile(
+    r"(?:(?<=\s)|^)(?P<bullet>[•⁃]\s*)?(?P<open>\()?(?P<label>\d{1,2}|[a-zA-Z])(?P<mark>\.\)|\)|\.)(?=\s)"
+)
+BULLET = re.compile(r"(?:(?<=\s)|^)[•⁃]")
+
 # --- stance: sentence structure ------------------------------------------------------------------
 # Straight and curly double quotes; a quoted span is text between an opening and a closing one.
 QUOTED_SPAN = re.compile(r"[\"“]([^\"“”]+)[\"”]")

@@ -1,43 +1,200 @@
 """Sentence splitting: ``paragraphs`` -> ``sentences``.
 
-Each paragraph is split on its own (a sentence never crosses a paragraph), with a
-segmenter passed in by the caller (``make_segmenter`` builds the default, pySBD's
-rule-based English segmenter). A heading is one sentence. ``char_start``/``char_end``
-are offsets into the paragraph's text, so ``paragraph.text[char_start:char_end] == text``.
-``sentence_index`` counts sentences of the article in reading order, headings included.
+Each paragraph is split on its own (a sentence never crosses a paragraph) by a
+segmenter passed in by the caller; a heading is always one sentence. The default
+segmenter is ``SentenceSplitter``: rules for English news, with its word lists as
+data (``data/reference/sentence_rules.csv``, read by the caller into ``SentenceRules``).
+
+How ``SentenceSplitter`` decides. One compiled regex (``patterns.TERMINAL``) finds
+every candidate: a run of ``.``/``!``/``?``/``…`` (or a spaced ellipsis), closing
+quotes or brackets, then whitespace. For each candidate, a small decision looks at
+the word before it and the word after it:
+
+- a lower-case next word never starts a sentence (``"Why now?" he asked.``);
+- ``?``/``!`` otherwise end a sentence; so does an unspaced ellipsis, or a spaced one
+  of four dots, before a capital; a spaced three-dot ellipsis or ``[...]`` does not;
+- after a period: a title (``Mr.``, ``Gen.``, ``Sen.``, ``Mt.``) never ends a sentence;
+  a number prefix (``No.``, ``p.``) does not before a digit; an initial (``E.``) does
+  not, except the pronoun ``I`` before a sentence starter; an abbreviation (``U.S.``,
+  ``Co.``, ``a.m.``, ``Calif.``, also after a hyphen as in ``D-Mass.``) ends one only
+  when the next word usually starts a sentence (``It``, ``The``, ``He``, ...);
+  anything else ends one.
+
+A paragraph that opens with a list marker (``1.``, ``a)``, ``2.)``) is also split
+before each next marker of the sequence, and before every bullet (``•``).
+``char_start``/``char_end`` are offsets into the paragraph's text, so
+``paragraph.text[char_start:char_end] == text``; the sentences of a paragraph cover
+every non-space character of it exactly once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from stages import patterns as P
+from stages.cleanup import clean_article
 from stages.schemas import columns
 
 # A segmenter takes a paragraph's text and returns (start, end) character spans of its sentences.
 Segmenter = Callable[[str], Iterable[tuple[int, int]]]
 
+RULE_KINDS = ("title", "abbreviation", "numeric", "starter")
 
-def make_segmenter() -> Segmenter:
-    """The default segmenter: pySBD (English golden rules), spans trimmed of surrounding whitespace."""
-    import pysbd
 
-    seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
+@dataclass(frozen=True)
+class SentenceRules:
+    """The word lists the splitter decides with; lower case, without the final period."""
 
-    def split(text: str) -> list[tuple[int, int]]:
+    titles: frozenset[str]
+    abbreviations: frozenset[str]
+    numeric: frozenset[str]
+    starters: frozenset[str]
+
+    @classmethod
+    def from_frame(cls, rules: pd.DataFrame) -> SentenceRules:
+        """From ``sentence_rules.csv``: columns ``term`` and ``kind`` (title|abbreviation|numeric|starter)."""
+        unknown = sorted(set(rules["kind"]) - set(RULE_KINDS))
+        if unknown:
+            raise ValueError(f"sentence rules: unknown kind(s) {unknown}; expected one of {RULE_KINDS}")
+        sets = {
+            kind: frozenset(str(t).lower() for t in rules.loc[rules["kind"] == kind, "term"])
+            for kind in RULE_KINDS
+        }
+        return cls(sets["title"], sets["abbreviation"], sets["numeric"], sets["starter"])
+
+
+def _list_label_value(label: str) -> int:
+    return int(label) if label.isdigit() else ord(label.lower()) - ord("a") + 1
+
+
+class SentenceSplitter:
+    """Rule-based English sentence splitter for news; call it with a paragraph's text."""
+
+    def __init__(self, rules: SentenceRules) -> None:
+        self.rules = rules
+
+    def _is_starter(self, word: str) -> bool:
+        core = P.CLITIC.sub("", word.lstrip(P.OPENERS)).rstrip(",;:.!?\"'”’)").lower()
+        return core in self.rules.starters
+
+    def _period_ends_sentence(self, text: str, term_start: int, next_word: str) -> bool:
+        space = text.rfind(" ", 0, term_start)
+        word = text[space + 1 : term_start].lstrip(P.OPENERS)
+        lower = word.lower()
+        core = lower.rsplit("-", 1)[-1]  # "D-Mass" -> "mass"
+        first = next_word.lstrip(P.OPENERS)[:1]
+        if core in self.rules.titles:
+            return False
+        if core in self.rules.numeric and first.isdigit():
+            return False
+        if len(word) == 1 and word.isalpha():
+            # an initial ("Alfred E. Sloan"), but "you and I. Did you ..." ends a sentence
+            return word == "I" and self._is_starter(next_word)
+        if P.TIME_OF_DAY.fullmatch(core):
+            return first.isupper() or first.isdigit()  # "at 8 p.m. Results are ..."
+        if core in self.rules.abbreviations or P.DOTTED_ABBREVIATION.fullmatch(word):
+            return self._is_starter(next_word)
+        return True
+
+    def _boundaries(self, text: str) -> list[int]:
+        skip: set[int] = set()
+        cuts = self._list_cuts(text, skip) if P.LIST_MARKER.search(text) or "•" in text or "⁃" in text else []
+        for match in P.TERMINAL.finditer(text):
+            start, end = match.start(), match.end()
+            if match.group("wide"):
+                if end < len(text):
+                    cuts.append(end)
+                continue
+            if start in skip:
+                continue
+            note = match.group("note")
+            if (
+                note
+                and note[0].isdigit()
+                and not (text[start - 1 : start].isalpha() or text[start - 1 : start] == ")")
+            ):
+                continue  # "$1.2 billion": a decimal, not a footnote number after a full stop
+            following = P.NEXT_WORD.match(text, end)
+            if following is None:
+                continue
+            next_word = following.group(1)
+            first = next_word.lstrip(P.OPENERS)[:1]
+            if not first or first.islower():
+                continue
+            term, close = match.group("term"), match.group("close")
+            if text[start - 1 : start] == "[" and close.startswith("]"):
+                continue  # "[...]" marks an omission inside a sentence
+            if " " in term:  # spaced ellipsis: ". . ." continues a sentence, ". . . ." ends one
+                if term.count(".") < 4:
+                    continue
+                if text[start - 1 : start].strip():
+                    cuts.append(start + 1)  # "compounds. . . . The": the full stop, then ". . . The"
+                    continue
+            elif (
+                term == "."
+                and not close
+                and not note
+                and not self._period_ends_sentence(text, start, next_word)
+            ):
+                continue
+            cuts.append(end)
+        return sorted(set(cuts))
+
+    def _list_cuts(self, text: str, skip: set[int]) -> list[int]:
+        """Cuts before each item of a list (1., 2., ... / a), b), ... / (a), (b)) and before bullets.
+
+        A list starts at a first item ("1", "a", "A") that opens the paragraph or follows a
+        finished sentence, and goes on while the next label follows in sequence. The
+        period of an item's label is not a sentence end.
+        """
+        cuts = [m.start() for m in P.BULLET.finditer(text) if m.start() > 0]
+        expected: int | None = None
+        for marker in P.LIST_MARKER.finditer(text):
+            value = _list_label_value(marker.group("label"))
+            before = text[: marker.start()].rstrip()
+            opens = value == 1 and (not before or before[-1] in ".!?:;" or marker.group("bullet") is not None)
+            if expected is not None and value == expected:
+                expected = value + 1
+            elif opens:
+                expected = 2
+            else:
+                if marker.group("bullet"):
+                    skip.add(marker.start("mark"))
+                continue
+            skip.add(marker.start("mark"))
+            if marker.start() > 0 and not marker.group("bullet"):
+                cuts.append(marker.start())
+        return cuts
+
+    def __call__(self, text: str) -> list[tuple[int, int]]:
         spans = []
-        for span in seg.segment(text):
-            piece = span.sent
-            lead = len(piece) - len(piece.lstrip())
-            start = span.start + lead
-            end = span.start + len(piece.rstrip())
-            if end > start:
-                spans.append((start, end))
+        start = 0
+        for cut in [*self._boundaries(text), len(text)]:
+            piece = text[start:cut]
+            stripped = piece.strip()
+            if stripped:
+                lead = len(piece) - len(piece.lstrip())
+                spans.append((start + lead, start + lead + len(stripped)))
+            start = cut
         return spans
 
-    return split
+
+def split_text(text: str, segmenter: Segmenter) -> list[str]:
+    """The sentences the pipeline would make of ``text``: reflow and headings as cleanup does them
+    (noise lines kept), then the segmenter on each paragraph; a heading is one sentence."""
+    paragraphs, _ = clean_article(text, page_dump=False, noise=False)
+    out: list[str] = []
+    for row in paragraphs:
+        para = row["text"]
+        if row["kind"] == "heading":
+            out.append(para)
+        else:
+            out.extend(para[start:end] for start, end in segmenter(para))
+    return out
 
 
 def split_sentences(paragraphs: pd.DataFrame, segmenter: Segmenter) -> pd.DataFrame:

@@ -7,12 +7,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from stages.sentences import make_segmenter, split_sentences
+from stages.sentences import SentenceSplitter, split_sentences
 
 
 @pytest.fixture(scope="module")
-def segmenter():  # type: ignore[no-untyped-def]
-    return make_segmenter()
+def segmenter(models) -> SentenceSplitter:  # type: ignore[no-untyped-def]
+    splitter: SentenceSplitter = models.segmenter
+    return splitter
 
 
 def frame(*paras: tuple[str, str], article: str = "a" * 16) -> pd.DataFrame:
