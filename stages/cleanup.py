@@ -160,8 +160,12 @@ def _looks_like_heading(text: str) -> bool:
     if len(text) > HEADING_MAX_CHARS or _ends_like_sentence(text):
         return False
     inner = P.WRAPPING_QUOTES.sub(r"\1", text)
+    first = P.LIST_LABEL.sub("", inner).lstrip(P.OPENERS)[:1]
     return (
-        0 < len(inner.split()) <= HEADING_MAX_WORDS and not _ends_like_sentence(inner) and inner[:1].isupper()
+        0 < len(inner.split()) <= HEADING_MAX_WORDS
+        and not _ends_like_sentence(inner)
+        and (first.isupper() or first.isdigit())
+        and len(P.LIST_MARKER.findall(inner)) < 2  # "1. The first item 2. The second item" is a list
     )
 
 
@@ -196,7 +200,7 @@ def _lines(raw: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _starts_new_line_of_text(text: str) -> bool:
     """Whether a line can start something new (capital, digit, quote, bullet), not continue a wrap."""
-    first = text.lstrip(P.OPENERS)[:1]
+    first = P.LIST_LABEL.sub("", text).lstrip(P.OPENERS)[:1]
     return not first or first.isupper() or first.isdigit() or not first.isalpha()
 
 

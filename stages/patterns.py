@@ -61,6 +61,8 @@ SENTENCE_FINAL = ".!?:;,…—–。！？-"
 CLOSING_MARKS = "\"'”’»)]"
 # A line that reads as prose: ends like a sentence, or holds several inner stops and commas.
 INNER_STOP = re.compile(r"[.!?。！？,，、;]")
+# The label of a list item at the start of a line: "1. ", "b) ", "(iv) ".
+LIST_LABEL = re.compile(r"^\(?(?:\d{1,2}|[A-Za-z]|[ivxIVX]{2,4})[.)]\)?\s+")
 # Letters of scripts written without spaces between words (CJK): each counts as half a word.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 WORD = re.compile(r"\S+")
@@ -81,11 +83,15 @@ OPENERS = "\"'“‘«([{`"
 CLITIC = re.compile(r"['’](?:s|m|re|ve|ll|d)$", re.IGNORECASE)
 # Abbreviations written with inner periods: U.S, E.U, J.C, a.m, Ph.D (the final period is the candidate).
 DOTTED_ABBREVIATION = re.compile(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}")
+# Quotations: "...", “...”, and '...'/‘...’ opened after a space and closed before one (not apostrophes).
+QUOTATION = re.compile(
+    r"\"[^\"]+\"|“[^”]+”|(?:(?<=\s)|^)['‘`](?=\w)(?:[^'’]|['’](?=\w))*['’](?=[\s,.;:!?)]|$)"
+)
 # Times of day: a sentence may end with them ("... at 8 p.m. Results are due ...").
 TIME_OF_DAY = re.compile(r"[ap]\.m", re.IGNORECASE)
 # List items: "1.", "2)", "3.)", "(a)", "b.", "C)" and bullets, at the start or after whitespace.
 LIST_MARKER = re.compile(
-    r"(?:(?<=\s)|^)(?P<bullet>[•⁃]\s*)?(?P<open>\()?(?P<label>\d{1,2}|[a-zA-Z])(?P<mark>\.\)|\)|\.)(?=\s)"
+    r"(?:(?<=\s)|^)(?P<bullet>[•⁃]\s*)?(?P<open>\()?(?P<label>\d{1,2}|[a-zA-Z]|[ivxIVX]{2,4})(?P<mark>\.\)|\)|\.)(?=\s)"
 )
 BULLET = re.compile(r"(?:(?<=\s)|^)[•⁃]")
 

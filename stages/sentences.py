@@ -67,8 +67,20 @@ class SentenceRules:
         return cls(sets["title"], sets["abbreviation"], sets["numeric"], sets["starter"])
 
 
-def _list_label_value(label: str) -> int:
-    return int(label) if label.isdigit() else ord(label.lower()) - ord("a") + 1
+ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+LIST_FIRST_LABELS = frozenset({"1", "a", "i"})
+
+
+def _next_labels(label: str) -> set[str]:
+    """The labels that may follow ``label`` in a list (lower case): 3 -> 4, c -> d, iv -> v (or j after i)."""
+    if label.isdigit():
+        return {str(int(label) + 1)}
+    following = set()
+    if label in ROMAN[:-1]:
+        following.add(ROMAN[ROMAN.index(label) + 1])
+    if len(label) == 1 and label < "z":
+        following.add(chr(ord(label) + 1))
+    return following
 
 
 class SentenceSplitter:
@@ -102,6 +114,7 @@ class SentenceSplitter:
 
     def _boundaries(self, text: str) -> list[int]:
         skip: set[int] = set()
+        quotes = [m.span() for m in P.QUOTATION.finditer(text)] if any(q in text for q in "\"“'‘`") else []
         cuts = self._list_cuts(text, skip) if P.LIST_MARKER.search(text) or "•" in text or "⁃" in text else []
         for match in P.TERMINAL.finditer(text):
             start, end = match.start(), match.end()
@@ -128,6 +141,9 @@ class SentenceSplitter:
             term, close = match.group("term"), match.group("close")
             if text[start - 1 : start] == "[" and close.startswith("]"):
                 continue  # "[...]" marks an omission inside a sentence
+            if quotes and "." not in term and "…" not in term and not close:
+                if any(q_start < start < q_end - 1 for q_start, q_end in quotes):
+                    continue  # "!"/"?" inside a quotation that goes on: "'Well! How brave ...!' she said"
             if " " in term:  # spaced ellipsis: ". . ." continues a sentence, ". . . ." ends one
                 if term.count(".") < 4:
                     continue
@@ -145,29 +161,27 @@ class SentenceSplitter:
         return sorted(set(cuts))
 
     def _list_cuts(self, text: str, skip: set[int]) -> list[int]:
-        """Cuts before each item of a list (1., 2., ... / a), b), ... / (a), (b)) and before bullets.
+        """Cuts before each item of a list (1., 2., ... / a), b), ... / (i), (ii), ...) and before bullets.
 
-        A list starts at a first item ("1", "a", "A") that opens the paragraph or follows a
-        finished sentence, and goes on while the next label follows in sequence. The
-        period of an item's label is not a sentence end.
+        A list starts at a first item ("1", "a", "i", "A") that opens the paragraph or follows
+        a finished sentence, and goes on while the next label follows in sequence. The period
+        of an item's label is not a sentence end; nor is that of a label opening the paragraph.
         """
         cuts = [m.start() for m in P.BULLET.finditer(text) if m.start() > 0]
-        expected: int | None = None
+        expected: set[str] = set()
         for marker in P.LIST_MARKER.finditer(text):
-            value = _list_label_value(marker.group("label"))
+            label = marker.group("label").lower()
             before = text[: marker.start()].rstrip()
-            opens = value == 1 and (not before or before[-1] in ".!?:;" or marker.group("bullet") is not None)
-            if expected is not None and value == expected:
-                expected = value + 1
-            elif opens:
-                expected = 2
-            else:
-                if marker.group("bullet"):
-                    skip.add(marker.start("mark"))
-                continue
-            skip.add(marker.start("mark"))
-            if marker.start() > 0 and not marker.group("bullet"):
-                cuts.append(marker.start())
+            opens = label in LIST_FIRST_LABELS and (
+                not before or before[-1] in ".!?:;" or marker.group("bullet") is not None
+            )
+            if label in expected or opens or marker.start() == 0:
+                expected = _next_labels(label)
+                skip.add(marker.start("mark"))
+                if marker.start() > 0 and not marker.group("bullet"):
+                    cuts.append(marker.start())
+            elif marker.group("bullet"):
+                skip.add(marker.start("mark"))
         return cuts
 
     def __call__(self, text: str) -> list[tuple[int, int]]:
