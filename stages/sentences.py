@@ -141,9 +141,9 @@ class SentenceSplitter:
             term, close = match.group("term"), match.group("close")
             if text[start - 1 : start] == "[" and close.startswith("]"):
                 continue  # "[...]" marks an omission inside a sentence
-            if quotes and "." not in term and "…" not in term and not close:
-                if any(q_start < start < q_end - 1 for q_start, q_end in quotes):
-                    continue  # "!"/"?" inside a quotation that goes on: "'Well! How brave ...!' she said"
+            inner_mark = quotes and "." not in term and "…" not in term and not close
+            if inner_mark and any(q_start < start < q_end - 1 for q_start, q_end in quotes):
+                continue  # "!"/"?" inside a quotation that goes on: "'Well! How brave ...!' she said"
             if " " in term:  # spaced ellipsis: ". . ." continues a sentence, ". . . ." ends one
                 if term.count(".") < 4:
                     continue
@@ -173,7 +173,7 @@ class SentenceSplitter:
             label = marker.group("label").lower()
             before = text[: marker.start()].rstrip()
             opens = label in LIST_FIRST_LABELS and (
-                not before or before[-1] in ".!?:;" or marker.group("bullet") is not None
+                not before or before[-1] in ".!?:;" or marker.group("bullet") is not None or bool(expected)
             )
             if label in expected or opens or marker.start() == 0:
                 expected = _next_labels(label)

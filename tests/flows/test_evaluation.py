@@ -99,3 +99,51 @@ def test_bench_reports_throughput_and_ratios(tmp_path: Path, capsys: pytest.Capt
     assert figures["clean_article_vs_baseline"] == pytest.approx(
         figures["clean_article_mb_per_s"] / figures["baseline_mb_per_s"], rel=0.02
     )
+
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+def test_eval_sentences_on_the_golden_rules_and_pragmatic_segmenter(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    golden = run_json(
+        ["eval", "sentences", "--dataset", str(DATA / "golden_rules_en.json"), "--json"], capsys
+    )
+    assert set(golden) == {"n", "exact", "boundary_precision", "boundary_recall", "boundary_f1", "failures"}
+    assert golden["n"] == 48 and golden["exact"] >= 47, golden["failures"]
+    other = run_json(
+        ["eval", "sentences", "--dataset", str(DATA / "pragmatic_segmenter_en_other.json"), "--json"], capsys
+    )
+    assert (
+        other["n"] == 129 and other["exact"] >= 100
+    )  # 100 at the time of writing; see the README for the rest
+
+
+def test_eval_sentences_reports_failures_with_what_was_produced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "cases.json"
+    data.write_text(
+        json.dumps([{"text": "One. Two.", "expected": ["One. Two."]}, {"text": "A b.", "expected": ["A b."]}])
+    )
+    scores = run_json(["eval", "sentences", "--dataset", str(data), "--json"], capsys)
+    assert scores["exact"] == 1 and scores["boundary_precision"] == 0.0
+    assert scores["failures"] == [
+        {"id": None, "text": "One. Two.", "expected": ["One. Two."], "produced": ["One.", "Two."]}
+    ]
+    data.write_text('{"text": "not a list"}')
+    assert main(["eval", "sentences", "--dataset", str(data)]) == 2
+    assert "expected a JSON list" in capsys.readouterr().err
+
+
+def test_bench_sentences_compares_with_pysbd_and_blingfire(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = write_jsonl(
+        tmp_path / "c.jsonl", *({"text": f"{STORY} The U.S. said so.\n\n{STORY}"} for _ in range(5))
+    )
+    figures = run_json(["bench", "sentences", "--corpus", str(corpus), "--json"], capsys)
+    assert figures["paragraphs"] == 10
+    for key in ("stancewire_chars_per_s", "blingfire_chars_per_s", "pysbd_chars_per_s"):
+        assert figures[key] > 0

@@ -37,27 +37,107 @@ def test_seed_gives_exactly_the_gold_sentences(gold: dict[str, Any], segmenter) 
 
 
 CASES = [
-    # (paragraph text, expected sentences, why)
+    # (paragraph text, expected sentences, why) -- English news conventions, near misses included
     (
         "The U.S. and Russia met. Talks failed.",
         ["The U.S. and Russia met.", "Talks failed."],
-        "abbreviation with periods",
+        "abbreviation mid-sentence",
     ),
     (
-        '"We will respond," he said. Then he left.',
-        ['"We will respond," he said.', "Then he left."],
-        "quote inside a sentence",
+        "The U.S. State Department said so.",
+        ["The U.S. State Department said so."],
+        "U.S. before a name is no end",
     ),
     (
-        "Mr. Smith arrived at 5 p.m. on Monday.",
-        ["Mr. Smith arrived at 5 p.m. on Monday."],
-        "titles and times are not ends",
+        "He moved to the U.S. It was 1990.",
+        ["He moved to the U.S.", "It was 1990."],
+        "a sentence can end with an abbreviation",
     ),
-    ("It rose 3.5 percent.", ["It rose 3.5 percent."], "a decimal point is not an end"),
+    (
+        "Rep. Duncan Hunter, R-Calif., said no. Sen. Ed Markey (D-Mass.) agreed.",
+        ["Rep. Duncan Hunter, R-Calif., said no.", "Sen. Ed Markey (D-Mass.) agreed."],
+        "AP-style state abbreviations and titles",
+    ),
+    (
+        "Lt. Col. Smith, Gen. Jones, Gov. Brown, Dr. Who, Mr. and Mrs. Lee met at St. Paul's.",
+        ["Lt. Col. Smith, Gen. Jones, Gov. Brown, Dr. Who, Mr. and Mrs. Lee met at St. Paul's."],
+        "titles never end a sentence",
+    ),
+    (
+        '"Why now?" asked Mayor Smith. He left.',
+        ['"Why now?" asked Mayor Smith.', "He left."],
+        '?" + lower-case attribution',
+    ),
+    ('"Why now?" he asked.', ['"Why now?" he asked.'], "question quoted, then the speaker"),
+    (
+        '"We are ready. We will win," he said.',
+        ['"We are ready.', 'We will win," he said.'],
+        "a quotation of two sentences is split",
+    ),
+    (
+        'He said: "Go." Then he left.',
+        ['He said: "Go."', "Then he left."],
+        "the closing quote stays with its sentence",
+    ),
+    (
+        'It ended. "We won," she said.',
+        ["It ended.", '"We won," she said.'],
+        "an opening quote belongs to the next sentence",
+    ),
+    (
+        "Polls close at 8 p.m. Results are due by 11 p.m. on Tuesday.",
+        ["Polls close at 8 p.m.", "Results are due by 11 p.m. on Tuesday."],
+        "a.m./p.m. ends a sentence before a capital",
+    ),
+    ("J. R. Smith and Alfred E. Sloan met.", ["J. R. Smith and Alfred E. Sloan met."], "initials"),
+    ("It rose 3.5 percent to $1.2 billion.", ["It rose 3.5 percent to $1.2 billion."], "decimals and money"),
+    (
+        "The deal, signed Jan. 5 with Acme Inc. and Beta Corp., closed. Shares rose.",
+        ["The deal, signed Jan. 5 with Acme Inc. and Beta Corp., closed.", "Shares rose."],
+        "months and company suffixes",
+    ),
+    (
+        "Acme Co. Ltd. said No. 5 was sold. It was not.",
+        ["Acme Co. Ltd. said No. 5 was sold.", "It was not."],
+        "No. before a number",
+    ),
+    (
+        "Fruit, e.g. apples, i.e. food, vs. nothing.",
+        ["Fruit, e.g. apples, i.e. food, vs. nothing."],
+        "e.g., i.e., vs.",
+    ),
+    (
+        "He paused... Then he spoke.",
+        ["He paused...", "Then he spoke."],
+        "an ellipsis before a capital ends a sentence",
+    ),
+    (
+        "He paused . . . and then he spoke.",
+        ["He paused . . . and then he spoke."],
+        "a spaced ellipsis inside a sentence",
+    ),
+    (
+        "The plan — backed by the U.S. — failed. Why?",
+        ["The plan — backed by the U.S. — failed.", "Why?"],
+        "em dashes",
+    ),
+    (
+        "He teaches science (he worked as an engineer.) at school.",
+        ["He teaches science (he worked as an engineer.) at school."],
+        "parentheses",
+    ),
+    ("It is over! Or is it?! Yes.", ["It is over!", "Or is it?!", "Yes."], "! and ?! end sentences"),
+    ("Yahoo! said no.", ["Yahoo! said no."], "! before a lower-case word"),
     (
         "No final punctuation",
         ["No final punctuation"],
         "a paragraph without a full stop is still one sentence",
+    ),
+    ("1. First item 2. Second item", ["1. First item", "2. Second item"], "a numbered list"),
+    (
+        "He paid for 1. above and 2. above.",
+        ["He paid for 1. above and 2. above."],
+        "numbers that do not open a list",
     ),
 ]
 
@@ -93,6 +173,15 @@ def test_indices_restart_per_article_and_input_is_untouched(segmenter) -> None: 
         "a" * 16: [0, 1],
         "b" * 16: [0],
     }
+
+
+def test_sentences_cover_every_non_space_character_once(segmenter) -> None:  # type: ignore[no-untyped-def]
+    for text, _, _ in CASES:
+        spans = segmenter(text)
+        assert "".join(text[a:b] for a, b in spans).replace(" ", "") == text.replace(" ", "")
+        assert all(b > a for a, b in spans) and all(
+            spans[i][1] <= spans[i + 1][0] for i in range(len(spans) - 1)
+        )
 
 
 def test_no_paragraphs_no_sentences(segmenter) -> None:  # type: ignore[no-untyped-def]
