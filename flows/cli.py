@@ -96,6 +96,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     sentences.add_argument("--dataset", type=Path, required=True, help="the JSON dataset")
     sentences.add_argument("--json", action="store_true", help="print one JSON object, failures included")
+    stance = stages.add_parser(
+        "stance",
+        help="score stance tagging",
+        description='Score stance tagging on JSON lines {"sentence", "source", "target", "stance"} (source null: '
+        "the sentence's own attitude toward the target), with the pipeline's tagger and the two names as actors. "
+        "Prints accuracy, macro-F1 over favor/against/neutral, per-class scores and, for DSE rows "
+        "(extra.label5), the 5-class macro-F1 that also scores direction.",
+    )
+    stance.add_argument("--dataset", type=Path, required=True, help="the JSON-lines dataset")
+    stance.add_argument("--json", action="store_true", help="print one JSON object")
 
     bench = sub.add_parser(
         "bench",
@@ -121,6 +131,14 @@ def _parser() -> argparse.ArgumentParser:
     bench_sentences.add_argument("--corpus", type=Path, required=True, help="JSON lines with a 'text' field")
     bench_sentences.add_argument("--limit", type=int, default=2000, help="articles to use (default 2000)")
     bench_sentences.add_argument("--json", action="store_true", help="print one JSON object")
+    bench_stance = bench_stages.add_parser(
+        "stance",
+        help="stance tagging speed (sentences/s)",
+        description="Sentences per second of the stance tagger on the cleaned, split sentences of a corpus.",
+    )
+    bench_stance.add_argument("--corpus", type=Path, required=True, help="JSON lines with a 'text' field")
+    bench_stance.add_argument("--limit", type=int, default=1000, help="articles to use (default 1000)")
+    bench_stance.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -131,28 +149,28 @@ def _print_scores(scores: dict[str, Any], as_json: bool) -> None:
     for key, value in scores.items():
         if key == "failures":
             value = len(value)
+        if key == "per_class":
+            for label, row in value.items():
+                cells = "  ".join(
+                    f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()
+                )
+                print(f"  {label:<26} {cells}")
+            continue
         print(f"{key:<28} {value:.4f}" if isinstance(value, float) else f"{key:<28} {value}")
 
 
-def _splitter() -> Any:
-    import pandas as pd
-
-    from stages.sentences import SentenceRules, SentenceSplitter
-
-    rules = pd.read_csv(
-        load_settings().reference_dir / "sentence_rules.csv", keep_default_na=False, dtype=str
-    )
-    return SentenceSplitter(SentenceRules.from_frame(rules))
-
-
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from flows.evaluation import DatasetError, evaluate_cleanup, evaluate_sentences
+    from flows.evaluation import DatasetError, evaluate_cleanup, evaluate_sentences, evaluate_stance
+    from flows.models import load_splitter, load_tagger
 
+    reference = load_settings().reference_dir
     try:
         if args.stage == "cleanup":
             scores: dict[str, Any] = evaluate_cleanup(args.dataset, html=args.html)
+        elif args.stage == "sentences":
+            scores = evaluate_sentences(args.dataset, load_splitter(reference))
         else:
-            scores = evaluate_sentences(args.dataset, _splitter())
+            scores = evaluate_stance(args.dataset, load_tagger(reference))
     except DatasetError as err:
         raise UserError(str(err)) from None
     _print_scores(scores, args.json)
@@ -160,15 +178,21 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from flows.evaluation import DatasetError, benchmark_cleanup, benchmark_sentences
+    from flows.evaluation import DatasetError, benchmark_cleanup, benchmark_sentences, benchmark_stance
+    from flows.models import load_splitter, load_tagger
 
     if args.limit < 1:
         raise UserError("--limit must be at least 1")
+    reference = load_settings().reference_dir
     try:
         if args.stage == "cleanup":
             figures = benchmark_cleanup(args.corpus, limit=args.limit)
+        elif args.stage == "sentences":
+            figures = benchmark_sentences(args.corpus, load_splitter(reference), limit=args.limit)
         else:
-            figures = benchmark_sentences(args.corpus, _splitter(), limit=args.limit)
+            figures = benchmark_stance(
+                args.corpus, load_splitter(reference), load_tagger(reference), limit=args.limit
+            )
     except DatasetError as err:
         raise UserError(str(err)) from None
     _print_scores(figures, args.json)

@@ -15,6 +15,7 @@ from typing import Any
 
 from stages.cleanup import clean_article, cleanup, make_language_identifier
 from stages.evaluate import (
+    classification_scores,
     paragraph_counts,
     paragraph_scores,
     sentence_case,
@@ -24,6 +25,9 @@ from stages.evaluate import (
 )
 from stages.ingest import extract_html
 from stages.sentences import Segmenter, split_text
+from stages.stance import StanceTagger
+
+STANCES = ("favor", "against", "neutral")
 
 
 class DatasetError(ValueError):
@@ -205,4 +209,114 @@ def benchmark_sentences(
         "pysbd_chars_per_s": round(chars / sbd),
         "stancewire_vs_blingfire": round(bling / ours, 3),
         "stancewire_vs_pysbd": round(sbd / ours, 3),
+    }
+
+
+def _marked_spans(marked: str) -> tuple[str, list[tuple[int, int]]]:
+    """The sentence without DSE's [brackets], and the spans the brackets marked, in order."""
+    text: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for char in marked:
+        if char == "[":
+            start = len(text)
+        elif char == "]":
+            spans.append((start, len(text)))
+        else:
+            text.append(char)
+    return "".join(text), spans
+
+
+def _span(sentence: str, name: str) -> tuple[int, int] | None:
+    at = sentence.find(name)
+    return (at, at + len(name)) if at >= 0 and name else None
+
+
+def _pair(row: dict[str, Any]) -> tuple[str, tuple[int, int] | None, tuple[int, int] | None, dict[str, Any]]:
+    """(sentence, source span, target span, spans of DSE's p and q) of one evaluation row."""
+    sentence = row["sentence"]
+    extra = row.get("extra") or {}
+    if "marked_sentence" in extra:
+        text, marks = _marked_spans(extra["marked_sentence"])
+        if text == sentence and len(marks) == 2:
+            names = [sentence[a:b] for a, b in marks]
+            by_name = dict(zip(names, marks, strict=True))
+            p, q = by_name.get(extra.get("p")), by_name.get(extra.get("q"))
+            source = by_name.get(row["source"]) if row.get("source") else None
+            return sentence, source, by_name.get(row["target"]), {"p": p, "q": q}
+    target: tuple[int, int] | None
+    if "target_span" in row:
+        target = (int(row["target_span"][0]), int(row["target_span"][1]))
+    elif "from" in extra:
+        target = (int(extra["from"]), int(extra["to"]))
+    else:
+        target = _span(sentence, row["target"])
+    source = _span(sentence, row["source"]) if row.get("source") else None
+    return sentence, source, target, {}
+
+
+def evaluate_stance(dataset: Path, tagger: StanceTagger) -> dict[str, Any]:
+    """Accuracy, macro-F1 and per-class scores of the tagger on ``{"sentence","source","target","stance"}``
+    rows; for DSE rows (``extra.label5``) also the 5-class macro-F1 that scores direction.
+
+    Names are located by DSE's bracket marks, NewsMTSC's target span, or else their first
+    occurrence; a row whose name is not in its sentence is predicted neutral and counted
+    in ``unlocated``.
+    """
+    rows = list(read_jsonl(dataset))
+    if not rows:
+        raise DatasetError(f"dataset {dataset} has no rows")
+    predicted: list[str] = []
+    gold: list[str] = []
+    predicted5: list[int] = []
+    gold5: list[int] = []
+    unlocated = 0
+    for row in rows:
+        sentence, source, target, pq = _pair(row)
+        if target is None or (row.get("source") and source is None):
+            unlocated += 1  # a name that is not in its sentence: nothing to tag, so neutral
+            stance = "neutral"
+        else:
+            stance, _, _ = tagger.stance_between(sentence, target, source)
+        predicted.append(stance)
+        gold.append(row["stance"])
+        label5 = (row.get("extra") or {}).get("label5")
+        if label5 is not None and pq.get("p") and pq.get("q"):
+            forward = tagger.stance_between(sentence, pq["q"], pq["p"])
+            backward = tagger.stance_between(sentence, pq["p"], pq["q"])
+            if forward[0] != "neutral" and abs(forward[1]) >= abs(backward[1]):
+                predicted5.append(1 if forward[0] == "favor" else 3)
+            elif backward[0] != "neutral":
+                predicted5.append(2 if backward[0] == "favor" else 4)
+            else:
+                predicted5.append(0)
+            gold5.append(int(label5))
+    scores = classification_scores(predicted, gold, STANCES)
+    scores["unlocated"] = unlocated
+    if gold5:
+        scores["macro_f1_5"] = classification_scores(predicted5, gold5, range(5))["macro_f1"]
+    return scores
+
+
+def benchmark_stance(
+    corpus: Path, segmenter: Segmenter, tagger: StanceTagger, *, limit: int = 1000, repeats: int = 3
+) -> dict[str, float]:
+    """Sentences per second of the stance tagger on the cleaned, split sentences of a corpus' articles
+    (one process, best of ``repeats`` runs)."""
+    import pandas as pd
+
+    from stages.sentences import split_sentences
+    from stages.stance import tag_stances
+
+    texts = _news_texts(corpus, limit)
+    frame = pd.DataFrame({"article_id": [f"{i:016x}" for i in range(len(texts))], "raw_text": texts})
+    paragraphs, _ = cleanup(frame, lambda text: "en")
+    sentences = split_sentences(paragraphs, segmenter)
+    seconds = _timed(lambda: tag_stances(sentences, tagger), repeats)
+    stances = tag_stances(sentences, tagger)
+    return {
+        "articles": len(texts),
+        "sentences": len(sentences),
+        "stances": len(stances),
+        "sentences_per_s": round(len(sentences) / seconds),
     }

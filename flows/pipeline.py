@@ -30,44 +30,18 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
+from flows.models import Models, load_models  # noqa: E402
 from flows.sources import InboxSource, Source  # noqa: E402
 from flows.storage import Warehouse  # noqa: E402
 from flows.validation import TableValidation, Validator  # noqa: E402
 from stages.aggregate import aggregate_daily, article_days  # noqa: E402
-from stages.cleanup import LanguageIdentifier, cleanup, make_language_identifier  # noqa: E402
+from stages.cleanup import cleanup  # noqa: E402
 from stages.ingest import DUPLICATE, ingest  # noqa: E402
 from stages.schemas import TABLES  # noqa: E402
-from stages.sentences import Segmenter, SentenceRules, SentenceSplitter, split_sentences  # noqa: E402
-from stages.stance import CueLexicon, Gazetteer, StanceTagger, tag_stances  # noqa: E402
+from stages.sentences import split_sentences  # noqa: E402
+from stages.stance import tag_stances  # noqa: E402
 
 CHUNK_TABLES = ("articles", "rejects", "paragraphs", "removed", "sentences", "stances")
-
-
-@dataclass(frozen=True)
-class Models:
-    """What the stages are given to work with, built once per run from reference data."""
-
-    identify_language: LanguageIdentifier
-    segmenter: Segmenter
-    tagger: StanceTagger
-
-
-def load_models(reference_dir: Path) -> Models:
-    """Read ``data/reference/`` and build the language identifier, the segmenter and the stance tagger."""
-
-    def read(name: str) -> pd.DataFrame:
-        return pd.read_csv(reference_dir / name, keep_default_na=False, dtype=str)
-
-    gazetteer = Gazetteer.from_frames(
-        read("countries.csv"), read("organizations.csv"), read("institutions.csv"), read("people.csv")
-    )
-    cues = read("cues.csv")
-    lexicon = CueLexicon.from_frame(cues.assign(weight=cues["weight"].astype(float)))
-    return Models(
-        identify_language=make_language_identifier(),
-        segmenter=SentenceSplitter(SentenceRules.from_frame(read("sentence_rules.csv"))),
-        tagger=StanceTagger(gazetteer, lexicon),
-    )
 
 
 @dataclass

@@ -16,6 +16,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from stages import patterns as P
 
@@ -146,4 +147,28 @@ def sentence_scores(cases: Iterable[SentenceCase]) -> dict[str, float]:
         "boundary_precision": precision,
         "boundary_recall": recall,
         "boundary_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+    }
+
+
+def classification_scores(
+    predicted: Sequence[Any], gold: Sequence[Any], labels: Sequence[Any]
+) -> dict[str, Any]:
+    """Accuracy, macro-F1 over ``labels`` and per-class precision/recall/F1/support."""
+    if len(predicted) != len(gold):
+        raise ValueError("predicted and gold differ in length")
+    per_class: dict[str, dict[str, float]] = {}
+    for label in labels:
+        tp = sum(1 for p, g in zip(predicted, gold, strict=True) if p == label and g == label)
+        n_pred = sum(1 for p in predicted if p == label)
+        n_gold = sum(1 for g in gold if g == label)
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_gold if n_gold else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[str(label)] = {"precision": precision, "recall": recall, "f1": f1, "support": n_gold}
+    correct = sum(1 for p, g in zip(predicted, gold, strict=True) if p == g)
+    return {
+        "n": len(gold),
+        "accuracy": correct / len(gold) if gold else 0.0,
+        "macro_f1": statistics.mean(c["f1"] for c in per_class.values()) if per_class else 0.0,
+        "per_class": per_class,
     }

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -51,6 +51,13 @@ NOUN_MARKERS = frozenset("the a an its his her their our my your these those thi
 # Subject pronouns that cannot be resolved to an actor: a verb after them has no known source.
 UNRESOLVED_PRONOUNS = frozenset("it they we i you one which that this".split())
 PERSON_PRONOUNS = frozenset("he she".split())
+# Negation: a cue within NEGATION_WINDOW words after one of these counts NEGATION_FACTOR times.
+NEGATIONS = frozenset("not no never without neither nor".split())
+NEGATION_WINDOW = 3
+NEGATION_FACTOR = -0.5
+# Actor ids of the two spans given to StanceTagger.stance_between.
+PAIR_SOURCE = "@SOURCE"
+PAIR_TARGET = "@TARGET"
 # The language the tagger reads; sentences in any other language are left untagged.
 TAGGED_LANGUAGE = "en"
 # At most this many words between a subject and its verb ("Antony Blinken on Thursday warned").
@@ -253,6 +260,16 @@ def _clauses(text: str, quotes: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in pairwise(bounds) if b > a]
 
 
+def _negated(text: str, cue: Cue) -> Cue:
+    """A cue after a negation within three words: a verb says nothing ("did not criticise"),
+    a word counts half, reversed ("not a threat")."""
+    before = text[max(0, cue.start - 30) : cue.start].lower().split()[-NEGATION_WINDOW:]
+    if any(word in NEGATIONS or word.endswith("n't") or word.endswith("n’t") for word in before):
+        weight = 0.0 if cue.kind == "verb" else NEGATION_FACTOR * cue.weight
+        return Cue(cue.start, cue.end, f"not {cue.term}", cue.kind, weight)
+    return cue
+
+
 def _used_as_noun(text: str, cue: Cue) -> bool:
     """A verb form after a determiner or a possessive within two words is a noun ("Russia's phony claims")."""
     before = re.findall(r"[\w'’-]+", text[max(0, cue.start - 40) : cue.start])[-2:]
@@ -276,16 +293,25 @@ class StanceTagger:
         self.gazetteer = gazetteer
         self.lexicon = lexicon
 
-    def _analyse(self, text: str, ctx: ArticleContext) -> _Sentence:
+    def _analyse(self, text: str, ctx: ArticleContext, extra: Sequence[Mention] = ()) -> _Sentence:
         quotes = [(m.start(), m.end()) for m in P.QUOTED_SPAN.finditer(text)]
         masked = [
             (m.start(), m.end())
             for m in P.RELATIVE_CLAUSE.finditer(text)
             if not any(s <= m.start() < e for s, e in quotes)
         ]
-        mentions = self.gazetteer.find(text)
+        found = [
+            m
+            for m in self.gazetteer.find(text)
+            if not any(m.start < x.end and x.start < m.end for x in extra)
+        ]
+        mentions = sorted([*found, *extra], key=lambda m: m.start)
         # A cue word inside an actor's name ("... Security and Cooperation in Europe") is part of the name.
-        cues = [c for c in self.lexicon.find(text) if not any(m.start <= c.start < m.end for m in mentions)]
+        cues = [
+            _negated(text, c)
+            for c in self.lexicon.find(text)
+            if not any(m.start <= c.start < m.end for m in mentions)
+        ]
         sent = _Sentence(text, mentions, cues, quotes, masked)
         for m in P.PRONOUN_SUBJECT.finditer(text):
             if ctx.last_person is not None and not sent.in_quote(m.start()):
@@ -356,9 +382,44 @@ class StanceTagger:
             used.insert(0, verb)
         return target, sum(c.weight for c in used), used
 
-    def tag_sentence(self, index: int, text: str, ctx: ArticleContext) -> list[StanceRow]:
-        """Stances of one sentence; updates ``ctx`` with the last person it names."""
-        sent = self._analyse(text, ctx)
+    def stance_between(
+        self, text: str, target: tuple[int, int], source: tuple[int, int] | None = None
+    ) -> tuple[str, float, str]:
+        """(stance, score, cue) of ``source`` toward ``target``, two character spans of one sentence.
+
+        With a source, the same clause rules as ``tag_sentence`` decide, the two spans taking
+        the place of any gazetteer actor they overlap; no rule linking them is ``neutral``.
+        Without a source, it is the sentence's own attitude toward the target: the summed
+        cue weights of the target's clause.
+        """
+        target_m = Mention(
+            *target, text[target[0] : target[1]], PAIR_TARGET, "person", text[target[0] : target[1]]
+        )
+        extra = [target_m]
+        if source is not None:
+            extra.append(
+                Mention(
+                    *source, text[source[0] : source[1]], PAIR_SOURCE, "person", text[source[0] : source[1]]
+                )
+            )
+            for row in self.tag_sentence(0, text, ArticleContext(), extra):
+                if row.source_actor == PAIR_SOURCE and row.target_actor == PAIR_TARGET:
+                    return row.stance, row.score, row.cue
+            return "neutral", 0.0, ""
+        sent = self._analyse(text, ArticleContext(), extra)
+        clause = next(((a, b) for a, b in _clauses(text, sent.quotes) if a <= target[0] < b), (0, len(text)))
+        used = [c for c in sent.cues if clause[0] <= c.start < clause[1] and c.kind != "report"]
+        weight = sum(c.weight for c in used)
+        return _sign(weight), round(math.tanh(weight), 4), "; ".join(c.term for c in used)
+
+    def tag_sentence(
+        self, index: int, text: str, ctx: ArticleContext, extra: Sequence[Mention] = ()
+    ) -> list[StanceRow]:
+        """Stances of one sentence; updates ``ctx`` with the last person it names.
+
+        ``extra`` are mentions found by the caller (they replace gazetteer matches they overlap).
+        """
+        sent = self._analyse(text, ctx, extra)
         rows: dict[tuple[str, str], StanceRow] = {}
         previous_source: Mention | None = None
         for c_start, c_end in _clauses(text, sent.quotes):

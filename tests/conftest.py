@@ -30,7 +30,7 @@ def gold() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def models() -> Any:
-    from flows.pipeline import load_models
+    from flows.models import load_models
 
     return load_models(PROJECT_ROOT / "data" / "reference")
 

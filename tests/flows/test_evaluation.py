@@ -147,3 +147,51 @@ def test_bench_sentences_compares_with_pysbd_and_blingfire(
     assert figures["paragraphs"] == 10
     for key in ("stancewire_chars_per_s", "blingfire_chars_per_s", "pysbd_chars_per_s"):
         assert figures[key] > 0
+
+
+def test_eval_stance_scores_newsmtsc_and_dse_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sentence = "Jay Z praised Toig for his leadership."
+    data = write_jsonl(
+        tmp_path / "stance.jsonl",
+        {
+            "sentence": "The scandal is a threat to Smith.",
+            "source": None,
+            "target": "Smith",
+            "stance": "against",
+        },
+        {
+            "sentence": "Smith met voters in Ohio.",
+            "source": None,
+            "target": "Smith",
+            "target_span": [0, 5],
+            "stance": "neutral",
+        },
+        {
+            "sentence": sentence,
+            "source": "Jay Z",
+            "target": "Toig",
+            "stance": "favor",
+            "extra": {
+                "p": "Toig",
+                "q": "Jay Z",
+                "label5": 2,
+                "marked_sentence": "[Jay Z] praised [Toig] for his leadership.",
+            },
+        },
+        {"sentence": "Nobody said anything.", "source": "Ann", "target": "Bob", "stance": "neutral"},
+    )
+    scores = run_json(["eval", "stance", "--dataset", str(data), "--json"], capsys)
+    assert scores["n"] == 4 and scores["accuracy"] == 1.0 and scores["macro_f1"] == 1.0
+    assert set(scores["per_class"]) == {"favor", "against", "neutral"}
+    assert scores["unlocated"] == 1, "names that are not in their sentence are counted, not fatal"
+    assert scores["macro_f1_5"] == pytest.approx(1 / 5), "one DSE row, label 2 (q->p favor) predicted right"
+
+
+def test_bench_stance_reports_sentences_per_second(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = write_jsonl(
+        tmp_path / "c.jsonl", *({"text": "Blinken warned Russia. Lavrov accused NATO."} for _ in range(5))
+    )
+    figures = run_json(["bench", "stance", "--corpus", str(corpus), "--json"], capsys)
+    assert figures["sentences"] == 10 and figures["stances"] == 10 and figures["sentences_per_s"] > 0

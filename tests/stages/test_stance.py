@@ -160,3 +160,41 @@ def test_frame_api_keeps_input_and_handles_no_sentences(tagger: StanceTagger) ->
     ]
     assert tag_stances(sentences.iloc[:0], tagger).empty
     assert tag_stances(sentences.assign(language="es"), tagger).empty, "only English sentences are tagged"
+
+
+PAIR_CASES = [
+    # (sentence, source name or None, target name, expected stance, why)
+    (
+        "Blinken warned Russia against invading Ukraine.",
+        "Blinken",
+        "Russia",
+        "against",
+        "the cue is aimed at Russia",
+    ),
+    ("Blinken warned Russia against invading Ukraine.", "Blinken", "Ukraine", "neutral", "not at Ukraine"),
+    (
+        "Jay Z praised Toig for his leadership.",
+        "Jay Z",
+        "Toig",
+        "favor",
+        "names outside the gazetteer work as actors",
+    ),
+    ("Kerry did not criticize Lavrov on Monday.", "Kerry", "Lavrov", "neutral", "a negated cue is no attack"),
+    ("The scandal is a threat to Smith.", None, "Smith", "against", "no source: the sentence's own attitude"),
+    ("Smith met voters in Ohio.", None, "Smith", "neutral", "no cue, no attitude"),
+]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source", "target", "stance", "why"), PAIR_CASES, ids=[c[4] for c in PAIR_CASES]
+)
+def test_stance_between_two_given_names(
+    tagger: StanceTagger, sentence: str, source: str | None, target: str, stance: str, why: str
+) -> None:
+    def span(name: str) -> tuple[int, int]:
+        at = sentence.index(name)
+        return at, at + len(name)
+
+    got, score, _ = tagger.stance_between(sentence, span(target), span(source) if source else None)
+    assert got == stance, why
+    assert -1 <= score <= 1
