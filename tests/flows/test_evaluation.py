@@ -6,6 +6,7 @@ import gzip
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,9 +20,9 @@ def write_jsonl(path: Path, *rows: Mapping[str, object]) -> Path:
     return path
 
 
-def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, float]:
+def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     assert main(argv) == 0
-    scores: dict[str, float] = json.loads(capsys.readouterr().out)
+    scores: dict[str, Any] = json.loads(capsys.readouterr().out)
     return scores
 
 
