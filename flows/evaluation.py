@@ -107,14 +107,7 @@ def benchmark_cleanup(corpus: Path, *, limit: int = 3000, repeats: int = 3) -> d
     """
     import pandas as pd
 
-    texts = []
-    for row in read_jsonl(corpus):
-        if isinstance(row.get("text"), str):
-            texts.append(row["text"])
-            if len(texts) >= limit:
-                break
-    if not texts:
-        raise DatasetError(f"corpus {corpus} has no rows with a 'text' field")
+    texts = _news_texts(corpus, limit)
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     identify = make_language_identifier()
     frame = pd.DataFrame({"article_id": [f"{i:016x}" for i in range(len(texts))], "raw_text": texts})

@@ -51,15 +51,20 @@ def paragraph_counts(
     return ParagraphCounts(matched, sum(pred.values()), sum(want.values()), leaked)
 
 
+def _micro(true_positive: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 from counts (an empty side scores 1: nothing was missed or invented)."""
+    precision = true_positive / predicted if predicted else 1.0
+    recall = true_positive / gold if gold else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
 def paragraph_scores(counts: Iterable[ParagraphCounts]) -> dict[str, float]:
     """Micro-averaged paragraph precision, recall, F1 and total leaked noise over documents."""
     items = list(counts)
-    tp = sum(c.true_positive for c in items)
-    pred = sum(c.predicted for c in items)
-    gold = sum(c.gold for c in items)
-    precision = tp / pred if pred else 1.0
-    recall = tp / gold if gold else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall, f1 = _micro(
+        sum(c.true_positive for c in items), sum(c.predicted for c in items), sum(c.gold for c in items)
+    )
     return {
         "n": len(items),
         "paragraph_precision": precision,
@@ -136,17 +141,15 @@ def sentence_case(predicted: Sequence[str], expected: Sequence[str]) -> Sentence
 def sentence_scores(cases: Iterable[SentenceCase]) -> dict[str, float]:
     """Exact-match count and micro-averaged boundary precision, recall and F1."""
     items = list(cases)
-    tp = sum(c.true_positive for c in items)
-    pred = sum(c.predicted for c in items)
-    gold = sum(c.gold for c in items)
-    precision = tp / pred if pred else 1.0
-    recall = tp / gold if gold else 1.0
+    precision, recall, f1 = _micro(
+        sum(c.true_positive for c in items), sum(c.predicted for c in items), sum(c.gold for c in items)
+    )
     return {
         "n": len(items),
         "exact": sum(c.exact for c in items),
         "boundary_precision": precision,
         "boundary_recall": recall,
-        "boundary_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "boundary_f1": f1,
     }
 
 
