@@ -2,11 +2,11 @@
 
 The raw text is cut into blocks at blank lines. Inside a block, whole lines of
 known noise (related-article links, bare URLs, read-more prompts, promo and
-furniture, credits) are removed. What is left of a block is either hard-wrapped
-prose (its lines are reflowed into one paragraph; a word broken after its hyphen
-is re-joined) or a list of separate lines (each its own paragraph). A short line
-without final punctuation that stands on its own is a ``heading``, never glued
-to the paragraph below.
+furniture, credits) are removed. In what is left, a single newline is a hard wrap:
+wrapped lines are reflowed into one paragraph, and a word broken after its hyphen
+is re-joined. A headline (a short unpunctuated capitalised line that the next line
+does not continue) is a ``heading`` paragraph of its own, never glued to the text
+below; menus and lists of headlines therefore come out one line per unit.
 
 Whole-page dumps (menus, footers, cookie banners, lists of other stories around
 the article) are recognised by their many short menu-like lines; in such a
