@@ -139,7 +139,37 @@ def _parser() -> argparse.ArgumentParser:
     bench_stance.add_argument("--corpus", type=Path, required=True, help="JSON lines with a 'text' field")
     bench_stance.add_argument("--limit", type=int, default=1000, help="articles to use (default 1000)")
     bench_stance.add_argument("--json", action="store_true", help="print one JSON object")
+    train = sub.add_parser(
+        "train",
+        help="train a model shipped with stancewire",
+        description="Train a model from a licensed dataset and save it where stancewire loads it.",
+    )
+    train_stages = train.add_subparsers(dest="stage", required=True, metavar="STAGE", parser_class=_Parser)
+    train_stance = train_stages.add_parser(
+        "stance",
+        help="the target-sentiment model (NewsMTSC, MIT)",
+        description="Fit the target-sentiment model on NewsMTSC-format rows (sentence, target, stance) and "
+        "save it to data/models/ (or --out). Never train on data whose licence does not allow shipping.",
+    )
+    train_stance.add_argument("--train", type=Path, required=True, help="training rows (JSON lines)")
+    train_stance.add_argument("--out", type=Path, help="output folder (default data/models/)")
+    train_stance.add_argument(
+        "--c", type=float, default=1.0, help="inverse regularisation strength (default 1)"
+    )
     return parser
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from flows.evaluation import DatasetError
+    from flows.training import train_stance
+
+    out = args.out or load_settings().models_dir
+    try:
+        figures = train_stance(args.train, out, c=args.c)
+    except DatasetError as err:
+        raise UserError(str(err)) from None
+    _print_scores(figures, False)
+    return 0
 
 
 def _print_scores(scores: dict[str, Any], as_json: bool) -> None:
@@ -170,7 +200,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         elif args.stage == "sentences":
             scores = evaluate_sentences(args.dataset, load_splitter(reference))
         else:
-            scores = evaluate_stance(args.dataset, load_tagger(reference))
+            scores = evaluate_stance(args.dataset, load_tagger(reference, load_settings().models_dir))
     except DatasetError as err:
         raise UserError(str(err)) from None
     _print_scores(scores, args.json)
@@ -191,7 +221,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             figures = benchmark_sentences(args.corpus, load_splitter(reference), limit=args.limit)
         else:
             figures = benchmark_stance(
-                args.corpus, load_splitter(reference), load_tagger(reference), limit=args.limit
+                args.corpus,
+                load_splitter(reference),
+                load_tagger(reference, load_settings().models_dir),
+                limit=args.limit,
             )
     except DatasetError as err:
         raise UserError(str(err)) from None
@@ -263,7 +296,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``stancewire`` command."""
     args = _parser().parse_args(argv)
     try:
-        commands = {"run": _cmd_run, "sql": _cmd_sql, "eval": _cmd_eval, "bench": _cmd_bench}
+        commands = {
+            "run": _cmd_run,
+            "sql": _cmd_sql,
+            "eval": _cmd_eval,
+            "bench": _cmd_bench,
+            "train": _cmd_train,
+        }
         return commands[args.command](args)
     except (UserError, SettingsError) as err:
         print(f"stancewire: {err}", file=sys.stderr)

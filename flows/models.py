@@ -30,8 +30,11 @@ def load_splitter(reference_dir: Path) -> SentenceSplitter:
     return SentenceSplitter(SentenceRules.from_frame(_read(reference_dir, "sentence_rules.csv")))
 
 
-def load_tagger(reference_dir: Path) -> StanceTagger:
-    """The stance tagger with the actors and cues of the reference data."""
+def load_tagger(reference_dir: Path, models_dir: Path | None = None) -> StanceTagger:
+    """The stance tagger with the actors and cues of the reference data, and the trained
+    target-sentiment model from ``models_dir`` when there is one."""
+    from flows.training import load_stance_model
+
     gazetteer = Gazetteer.from_frames(
         _read(reference_dir, "countries.csv"),
         _read(reference_dir, "organizations.csv"),
@@ -39,13 +42,16 @@ def load_tagger(reference_dir: Path) -> StanceTagger:
         _read(reference_dir, "people.csv"),
     )
     cues = _read(reference_dir, "cues.csv")
-    return StanceTagger(gazetteer, CueLexicon.from_frame(cues.assign(weight=cues["weight"].astype(float))))
+    sentiment = load_stance_model(models_dir) if models_dir is not None else None
+    return StanceTagger(
+        gazetteer, CueLexicon.from_frame(cues.assign(weight=cues["weight"].astype(float))), sentiment
+    )
 
 
-def load_models(reference_dir: Path) -> Models:
+def load_models(reference_dir: Path, models_dir: Path | None = None) -> Models:
     """The language identifier, the sentence splitter and the stance tagger."""
     return Models(
         identify_language=make_language_identifier(),
         segmenter=load_splitter(reference_dir),
-        tagger=load_tagger(reference_dir),
+        tagger=load_tagger(reference_dir, models_dir),
     )

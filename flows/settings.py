@@ -10,6 +10,7 @@ environment variable or by the command line.
 | inbox | ``STANCEWIRE_INBOX`` | ``data/samples/`` |
 | warehouse | ``STANCEWIRE_WAREHOUSE`` | ``data/warehouse/`` |
 | reference data | ``STANCEWIRE_REFERENCE`` | ``data/reference/`` |
+| trained models | ``STANCEWIRE_MODELS`` | ``data/models/`` |
 | expectation suites | (fixed) | ``expectations/`` |
 | articles per chunk | ``STANCEWIRE_CHUNK_SIZE`` | 200 |
 | chunks processed at once | ``STANCEWIRE_WORKERS`` | 2 |
@@ -71,6 +72,7 @@ class Settings:
     inbox: Path
     warehouse: Path
     reference_dir: Path
+    models_dir: Path
     expectations_dir: Path
     chunk_size: int
     workers: int
@@ -79,7 +81,7 @@ class Settings:
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
         clean = {k: v for k, v in changes.items() if v is not None}
-        for key in ("inbox", "warehouse", "reference_dir", "expectations_dir"):
+        for key in ("inbox", "warehouse", "reference_dir", "models_dir", "expectations_dir"):
             if key in clean:
                 clean[key] = Path(str(clean[key])).expanduser().resolve()
         return replace(self, **clean)  # type: ignore[arg-type]
@@ -91,6 +93,7 @@ def load_settings() -> Settings:
         inbox=_path("STANCEWIRE_INBOX", PROJECT_ROOT / "data" / "samples"),
         warehouse=_path("STANCEWIRE_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse"),
         reference_dir=_path("STANCEWIRE_REFERENCE", PROJECT_ROOT / "data" / "reference"),
+        models_dir=_path("STANCEWIRE_MODELS", PROJECT_ROOT / "data" / "models"),
         expectations_dir=PROJECT_ROOT / "expectations",
         chunk_size=_int("STANCEWIRE_CHUNK_SIZE", 200),
         workers=_int("STANCEWIRE_WORKERS", 2),

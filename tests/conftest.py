@@ -32,7 +32,7 @@ def gold() -> dict[str, Any]:
 def models() -> Any:
     from flows.models import load_models
 
-    return load_models(PROJECT_ROOT / "data" / "reference")
+    return load_models(PROJECT_ROOT / "data" / "reference", PROJECT_ROOT / "data" / "models")
 
 
 @pytest.fixture(scope="session")

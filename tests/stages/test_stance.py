@@ -198,3 +198,11 @@ def test_stance_between_two_given_names(
     got, score, _ = tagger.stance_between(sentence, span(target), span(source) if source else None)
     assert got == stance, why
     assert -1 <= score <= 1
+
+
+def test_the_shipped_model_reads_a_sentences_attitude_toward_its_target(tagger: StanceTagger) -> None:
+    assert tagger.sentiment is not None, "data/models/stance_newsmtsc.* is shipped and loaded"
+    sentence = "Critics slammed Smith for his disastrous, corrupt handling of the crisis."
+    at = sentence.index("Smith")
+    label, score, cue = tagger.stance_between(sentence, (at, at + 5))
+    assert (label, cue) == ("against", "model") and score < 0

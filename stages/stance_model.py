@@ -1,0 +1,124 @@
+"""A learned model of a sentence's attitude toward one target in it (favor / against / neutral).
+
+Trained on NewsMTSC (MIT) by ``stancewire train stance``; used by the stance tagger for
+"the sentence's own attitude toward the target" where the rules' geopolitical cue
+lexicon has nothing to say. Features, all made from the sentence with the target span
+marked:
+
+- word 1-2-grams of the sentence with the target replaced by ``TGT`` (TF-IDF);
+- the six words left and right of the target, tagged by side (TF-IDF);
+- VADER sentiment (positive, negative, compound) of the sentence and of 80 characters
+  on each side of the target.
+
+A multinomial logistic regression on those. The model is plain arrays (vocabularies,
+idf weights, coefficients), saved as JSON + NPZ, so loading needs no pickle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+
+LABELS = ("against", "favor", "neutral")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+WINDOW_WORDS = 6
+WINDOW_CHARS = 80
+VADER_SCALE = 3.0
+
+
+def _views(sentence: str, target: tuple[int, int]) -> tuple[str, str]:
+    start, end = target
+    left = _TOKEN.findall(sentence[:start].lower())
+    right = _TOKEN.findall(sentence[end:].lower())
+    whole = " ".join([*left, "TGT", *right])
+    window = " ".join([f"L_{w}" for w in left[-WINDOW_WORDS:]] + [f"R_{w}" for w in right[:WINDOW_WORDS]])
+    return whole, window
+
+
+@dataclass
+class TargetSentimentModel:
+    """Featurizers and classifier; ``vader`` is a ``vaderSentiment`` analyzer (passed in)."""
+
+    whole: Any  # sklearn TfidfVectorizer
+    window: Any  # sklearn TfidfVectorizer
+    classifier: Any  # sklearn LogisticRegression
+    vader: Any
+
+    def _vader(self, pairs: Sequence[tuple[str, tuple[int, int]]]) -> csr_matrix:
+        rows = []
+        for sentence, (start, end) in pairs:
+            whole = self.vader.polarity_scores(sentence)
+            left = self.vader.polarity_scores(sentence[max(0, start - WINDOW_CHARS) : start])
+            right = self.vader.polarity_scores(sentence[end : end + WINDOW_CHARS])
+            rows.append(
+                [whole["pos"], whole["neg"], whole["compound"], left["compound"], right["compound"],
+                 left["neg"], right["neg"], left["pos"], right["pos"]]
+            )  # fmt: skip
+        return csr_matrix(np.array(rows, dtype=float).reshape(len(rows), 9) * VADER_SCALE)
+
+    def features(self, pairs: Sequence[tuple[str, tuple[int, int]]], *, fit: bool = False) -> csr_matrix:
+        """The feature matrix of (sentence, target span) pairs; ``fit`` also fits the vectorizers."""
+        views = [_views(sentence, target) for sentence, target in pairs]
+        wholes, windows = [v[0] for v in views], [v[1] for v in views]
+        if fit:
+            parts = [self.whole.fit_transform(wholes), self.window.fit_transform(windows)]
+        else:
+            parts = [self.whole.transform(wholes), self.window.transform(windows)]
+        return hstack([*parts, self._vader(pairs)]).tocsr()
+
+    def predict(self, pairs: Sequence[tuple[str, tuple[int, int]]]) -> list[tuple[str, float]]:
+        """(label, score) per pair; score in -1..1 is P(favor) - P(against)."""
+        if not pairs:
+            return []
+        probabilities = self.classifier.predict_proba(self.features(pairs))
+        classes = list(self.classifier.classes_)
+        favor, against = classes.index("favor"), classes.index("against")
+        labels = [classes[i] for i in probabilities.argmax(axis=1)]
+        return [(label, float(p[favor] - p[against])) for label, p in zip(labels, probabilities, strict=True)]
+
+
+def new_model(vader: Any, c: float = 1.0) -> TargetSentimentModel:
+    """An untrained model with the settings ``stancewire train stance`` uses."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    return TargetSentimentModel(
+        whole=TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+"),
+        window=TfidfVectorizer(ngram_range=(1, 1), min_df=2, sublinear_tf=True, token_pattern=r"\S+"),
+        classifier=LogisticRegression(C=c, max_iter=3000, class_weight="balanced"),
+        vader=vader,
+    )
+
+
+def to_arrays(model: TargetSentimentModel) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """(JSON-able metadata, numpy arrays) that ``from_arrays`` rebuilds the model from."""
+    meta = {
+        "labels": [str(c) for c in model.classifier.classes_],
+        "whole_vocabulary": {k: int(v) for k, v in model.whole.vocabulary_.items()},
+        "window_vocabulary": {k: int(v) for k, v in model.window.vocabulary_.items()},
+    }
+    arrays = {
+        "whole_idf": model.whole.idf_,
+        "window_idf": model.window.idf_,
+        "coef": model.classifier.coef_,
+        "intercept": model.classifier.intercept_,
+    }
+    return meta, arrays
+
+
+def from_arrays(meta: dict[str, Any], arrays: dict[str, np.ndarray], vader: Any) -> TargetSentimentModel:
+    """Rebuild a trained model from ``to_arrays`` output."""
+    model = new_model(vader)
+    model.whole.vocabulary_ = meta["whole_vocabulary"]
+    model.whole.idf_ = arrays["whole_idf"]
+    model.window.vocabulary_ = meta["window_vocabulary"]
+    model.window.idf_ = arrays["window_idf"]
+    model.classifier.classes_ = np.array(meta["labels"])
+    model.classifier.coef_ = arrays["coef"]
+    model.classifier.intercept_ = arrays["intercept"]
+    return model
