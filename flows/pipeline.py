@@ -39,9 +39,7 @@ from stages.cleanup import cleanup  # noqa: E402
 from stages.ingest import DUPLICATE, ingest  # noqa: E402
 from stages.schemas import TABLES  # noqa: E402
 from stages.sentences import split_sentences  # noqa: E402
-from stages.stance import tag_stances  # noqa: E402
-
-CHUNK_TABLES = ("articles", "rejects", "paragraphs", "removed", "sentences", "stances")
+from stages.stance import find_mentions, tag_stances  # noqa: E402
 
 
 @dataclass
@@ -115,6 +113,7 @@ def sentences_chunk(ctx: RunContext, paragraphs: pd.DataFrame, part: str) -> pd.
 
 @task(name="stances", cache_policy=NO_CACHE)
 def stances_chunk(ctx: RunContext, sentences: pd.DataFrame, part: str) -> int:
+    ctx.save("mentions", find_mentions(sentences, ctx.models.tagger.gazetteer), part)
     return len(ctx.save("stances", tag_stances(sentences, ctx.models.tagger), part))
 
 

@@ -107,4 +107,12 @@ RELATIVE_CLAUSE = re.compile(r",\s+(?:which|who|whom|whose)\b[^,]*(?:,|$)", re.I
 TOKEN = re.compile(r"[A-Za-z][A-Za-z'’.-]*|\d+|[^\sA-Za-z\d]")
 # What stands between two co-ordinated actors: "The U.S., Russia and Ukraine".
 COORDINATION = re.compile(r"\s*(?:,|,?\s+(?:and|or|&))\s*(?:the\s+)?", re.IGNORECASE)
+# A title after an affiliation, then a name: "('s) Foreign Minister Dmytro Kuleba", " spokesman Dmitry Peskov".
+TITLED_PERSON = re.compile(
+    r"(?:['’]s)?\s+(?:(?:[A-Z][a-z]+|[a-z]+)\s+){0,2}?"
+    r"(?i:president|prime\s+minister|premier|chancellor|(?:foreign|defen[cs]e|interior|finance)\s+minister|minister"
+    r"|secretary(?:\s+of\s+state)?|secretary-general|spokes(?:man|woman|person)|ambassador|envoy|chief|leader"
+    r"|general|gen\.|admiral|senator|sen\.|rep\.|governor|mayor)"
+    r"\s+(?P<name>[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?){1,2})"
+)
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)

@@ -69,6 +69,18 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("run_id", pa.string(), nullable=False),
         ]
     ),
+    "mentions": pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("sentence_index", pa.int32(), nullable=False),
+            pa.field("actor_id", pa.string(), nullable=False),
+            pa.field("kind", pa.string(), nullable=False),
+            pa.field("surface", pa.string(), nullable=False),
+            pa.field("char_start", pa.int32(), nullable=False),
+            pa.field("char_end", pa.int32(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
     "stances": pa.schema(
         [
             pa.field("article_id", pa.string(), nullable=False),

@@ -134,14 +134,30 @@ class Gazetteer:
         return cls(entries)
 
     def find(self, text: str) -> list[Mention]:
-        """Actor mentions in ``text``, leaving out places and names of things (see module doc)."""
+        """Actor mentions in ``text``, leaving out places and names of things (see module doc).
+
+        A person who is not in the gazetteer but is introduced by an affiliation and a
+        title ("Ukrainian Foreign Minister Dmytro Kuleba", "Kremlin spokesman Dmitry
+        Peskov") is a ``person`` mention with that affiliation and the name as written.
+        """
         found = []
+        titled = []
         for match in self._pattern.finditer(text):
             actor, kind, name = self._entries[match.group()]
             mention = Mention(match.start(), match.end(), match.group(), actor, kind, name)
+            if kind in ("country", "demonym", "institution", "capital", "organization"):
+                title = P.TITLED_PERSON.match(text, match.end())
+                if title is not None:
+                    start, end = title.span("name")
+                    titled.append(
+                        Mention(start, end, title.group("name"), actor, "person", title.group("name"))
+                    )
             if _is_actor_use(text, mention):
                 found.append(mention)
-        return found
+        for person in titled:
+            if not any(m.start < person.end and person.start < m.end for m in found):
+                found.append(person)
+        return sorted(found, key=lambda m: m.start)
 
 
 def _word_before(text: str, pos: int) -> str:
@@ -534,4 +550,29 @@ def tag_stances(sentences: pd.DataFrame, tagger: StanceTagger) -> pd.DataFrame:
     frame["sentence_index"] = frame["sentence_index"].astype("int32")
     frame["score"] = frame["score"].astype("float64")
     frame["is_quote"] = frame["is_quote"].astype(bool)
+    return frame
+
+
+def find_mentions(sentences: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """Every actor named in the English sentences (``char_start``/``char_end`` into the sentence).
+
+    Needs ``article_id``, ``sentence_index``, ``text``, ``is_heading`` and ``language``;
+    headings are included (coverage counts them), the input frame is not modified.
+    """
+    cols: dict[str, list[Any]] = {name: [] for name in columns("mentions")}
+    english = sentences[sentences["language"] == TAGGED_LANGUAGE]
+    for article_id, index, text in zip(
+        english["article_id"], english["sentence_index"], english["text"], strict=True
+    ):
+        for mention in gazetteer.find(str(text)):
+            cols["article_id"].append(article_id)
+            cols["sentence_index"].append(int(index))
+            cols["actor_id"].append(mention.actor)
+            cols["kind"].append(mention.kind)
+            cols["surface"].append(mention.surface)
+            cols["char_start"].append(mention.start)
+            cols["char_end"].append(mention.end)
+    frame = pd.DataFrame(cols)
+    for col in ("sentence_index", "char_start", "char_end"):
+        frame[col] = frame[col].astype("int32")
     return frame

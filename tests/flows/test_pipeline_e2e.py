@@ -78,6 +78,14 @@ def test_seed_sentences_and_core_triples_through_duckdb(warehouse: Path, gold: d
     assert len({t for t in got - core - acceptable if t[3] != "neutral"}) <= 3
 
 
+def test_mentions_cover_every_actor_named(warehouse: Path) -> None:
+    aid = seed_id(warehouse)
+    actors = dict(
+        query(warehouse, f"select actor_id, count(*) from mentions where article_id = '{aid}' group by 1")
+    )
+    assert actors["RUS"] >= 15 and actors["USA"] >= 10 and actors["UKR"] >= 10 and actors["NATO"] >= 4
+
+
 def test_bad_input_is_quarantined_with_its_reason_and_the_rest_goes_on(warehouse: Path) -> None:
     rejects = query(
         warehouse, "select source_path, source_line, reason, quarantined_path from rejects order by 1"
@@ -110,6 +118,7 @@ def test_daily_table_uses_publication_day_and_dq_results_are_all_green(warehouse
     assert days["2022-10-10"] >= 1 and days[RUN_DATE] >= 10
     dq = query(warehouse, "select table_name, success, n_batches from dq_results order by 1")
     assert {t for t, _, _ in dq} == {
+        "mentions",
         "articles",
         "paragraphs",
         "rejects",

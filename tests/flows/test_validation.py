@@ -15,7 +15,7 @@ from stages.cleanup import cleanup
 from stages.ingest import RawFile, ingest
 from stages.schemas import SCHEMAS, TABLES
 from stages.sentences import split_sentences
-from stages.stance import tag_stances
+from stages.stance import find_mentions, tag_stances
 
 RUN_ID = "20261129-abcdef12"
 EXPECTATIONS = PROJECT_ROOT / "expectations"
@@ -34,6 +34,7 @@ def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[
     paragraphs, removed = cleanup(articles, models.identify_language)
     sentences = split_sentences(paragraphs, models.segmenter)
     stances = tag_stances(sentences, models.tagger)
+    mentions = find_mentions(sentences, models.tagger.gazetteer)
     daily = aggregate_daily(stances, article_days(articles, date(2026, 11, 29)))
     runs = pd.DataFrame(
         [
@@ -73,6 +74,7 @@ def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[
         "removed": removed,
         "sentences": sentences,
         "stances": stances,
+        "mentions": mentions,
         "stance_daily": daily,
         "runs": runs.drop(columns="run_id"),
         "dq_results": dq,
@@ -104,6 +106,7 @@ BROKEN = [
     ("sentences", _duplicate_first_row, "expect_compound_columns_to_be_unique"),
     ("sentences", _set("text", None), "expect_column_values_to_not_be_null"),
     ("stances", _set("stance", "maybe"), "expect_column_values_to_be_in_set"),
+    ("mentions", _set("actor_id", "russia"), "expect_column_values_to_match_regex"),
     ("stances", _set("score", 2.0), "expect_column_values_to_be_between"),
     ("stance_daily", _set("n_total", 0), "expect_column_values_to_be_between"),
     ("rejects", _set("reason", "gremlins"), "expect_column_values_to_be_in_set"),

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from stages.stance import CueLexicon, Gazetteer, StanceTagger, tag_stances
+from stages.stance import CueLexicon, Gazetteer, StanceTagger, find_mentions, tag_stances
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +206,42 @@ def test_the_shipped_model_reads_a_sentences_attitude_toward_its_target(tagger: 
     at = sentence.index("Smith")
     label, score, cue = tagger.stance_between(sentence, (at, at + 5))
     assert (label, cue) == ("against", "model") and score < 0
+
+
+def test_every_mention_is_kept_with_its_offsets(tagger: StanceTagger) -> None:
+    sentences = pd.DataFrame(
+        {
+            "article_id": ["a" * 16] * 3,
+            "sentence_index": [0, 1, 2],
+            "text": ["Ukrainian Foreign Minister Dmytro Kuleba met Blinken.", "Nobody else.", "Putin habló."],
+            "is_heading": [False, False, False],
+            "language": ["en", "en", "es"],
+        }
+    )
+    mentions = find_mentions(sentences, tagger.gazetteer)
+    assert mentions[["sentence_index", "actor_id", "kind", "surface"]].values.tolist() == [
+        [0, "UKR", "demonym", "Ukrainian"],
+        [0, "UKR", "person", "Dmytro Kuleba"],
+        [0, "USA", "person", "Blinken"],
+    ], "only English sentences; a titled person keeps the affiliation before the title"
+    text = str(sentences.loc[0, "text"])
+    assert all(text[a:b] == s for a, b, s in mentions[["char_start", "char_end", "surface"]].values.tolist())
+    assert find_mentions(sentences.iloc[:0], tagger.gazetteer).empty
+
+
+def test_a_person_outside_the_gazetteer_gets_the_affiliation_before_the_title(tagger: StanceTagger) -> None:
+    (row,) = tagger.tag_article(
+        [
+            (
+                0,
+                "Belarusian opposition leader Sviatlana Tsikhanouskaya condemned Moscow for backing the crackdown.",
+                False,
+            )
+        ]
+    )
+    assert (row.speaker, row.source_actor, row.target_actor, row.stance) == (
+        "Sviatlana Tsikhanouskaya",
+        "BLR",
+        "RUS",
+        "against",
+    )
