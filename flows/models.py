@@ -30,16 +30,41 @@ def load_splitter(reference_dir: Path) -> SentenceSplitter:
     return SentenceSplitter(SentenceRules.from_frame(_read(reference_dir, "sentence_rules.csv")))
 
 
+# pycountry names that are ordinary words or parts of other names in English news ("New Jersey").
+AMBIGUOUS_COUNTRY_NAMES = frozenset({"Jersey", "Guernsey", "Christmas Island", "Georgia"})
+CUSTOM_ACTORS = "custom_actors.csv"
+
+
+def country_frame(reference_dir: Path) -> pd.DataFrame:
+    """``countries.csv`` (names, capitals, demonyms) plus every other ISO 3166-1 country and
+    territory known to pycountry, by its alpha-3 code and common name."""
+    import pycountry
+
+    listed = _read(reference_dir, "countries.csv")
+    known = set(listed["actor_id"])
+    extra = []
+    for country in pycountry.countries:
+        name = str(getattr(country, "common_name", None) or country.name).split(" (")[0]
+        if country.alpha_3 in known or "," in name or name in AMBIGUOUS_COUNTRY_NAMES:
+            continue
+        extra.append(
+            {"actor_id": country.alpha_3, "name": name, "aliases": "", "capitals": "", "demonyms": ""}
+        )
+    return pd.concat([listed, pd.DataFrame(extra, columns=listed.columns)], ignore_index=True)
+
+
 def load_tagger(reference_dir: Path, models_dir: Path | None = None) -> StanceTagger:
     """The stance tagger with the actors and cues of the reference data, and the trained
     target-sentiment model from ``models_dir`` when there is one."""
     from flows.training import load_stance_model
 
+    custom = reference_dir / CUSTOM_ACTORS
     gazetteer = Gazetteer.from_frames(
-        _read(reference_dir, "countries.csv"),
+        country_frame(reference_dir),
         _read(reference_dir, "organizations.csv"),
         _read(reference_dir, "institutions.csv"),
         _read(reference_dir, "people.csv"),
+        _read(reference_dir, CUSTOM_ACTORS) if custom.is_file() else None,
     )
     cues = _read(reference_dir, "cues.csv")
     sentiment = load_stance_model(models_dir) if models_dir is not None else None

@@ -69,6 +69,9 @@ MAX_SUBJECT_GAP = 6
 MAX_SUBJECT_OFFSET = 1
 
 
+MENTION_KINDS = ("country", "capital", "demonym", "organization", "institution", "person")
+
+
 @dataclass(frozen=True)
 class Mention:
     """An actor named in a sentence: character span, surface text, actor id and kind."""
@@ -112,9 +115,22 @@ class Gazetteer:
         organizations: pd.DataFrame,
         institutions: pd.DataFrame,
         people: pd.DataFrame,
+        custom: pd.DataFrame | None = None,
     ) -> Gazetteer:
-        """Build from the reference tables in ``data/reference/`` (see its README)."""
+        """Build from the reference tables in ``data/reference/`` (see its README).
+
+        ``custom`` rows (surface, actor_id, kind, name) are a user's own additions; they
+        come first, so they override a built-in entry with the same surface.
+        """
         entries: list[tuple[str, str, str, str]] = []
+        if custom is not None:
+            for row in custom.itertuples(index=False):
+                kind = str(row.kind)
+                if kind not in MENTION_KINDS:
+                    raise ValueError(
+                        f"custom actor {row.surface!r}: kind must be one of {MENTION_KINDS}, not {kind!r}"
+                    )
+                entries.append((str(row.surface), str(row.actor_id), kind, str(row.name or row.surface)))
         # People and institutions first: their longer names must win over the country names inside them.
         for row in people.itertuples(index=False):
             for surface in [str(row.name), *_split_aliases(row.aliases)]:
