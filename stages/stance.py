@@ -63,6 +63,9 @@ PAIR_SOURCE = "@SOURCE"
 PAIR_TARGET = "@TARGET"
 # The language the tagger reads; sentences in any other language are left untagged.
 TAGGED_LANGUAGE = "en"
+# Reporting phrases whose source comes after them, at most MAX_SOURCE_AFTER_GAP words after.
+SOURCE_AFTER_VERBS = frozenset({"according to"})
+MAX_SOURCE_AFTER_GAP = 3
 # At most this many words between a subject and its verb ("Antony Blinken on Thursday warned").
 MAX_SUBJECT_GAP = 6
 # A clause subject without a verb cue must start the clause (after at most this many words).
@@ -359,6 +362,13 @@ class StanceTagger:
                 )
         return sent
 
+    def _source_after(self, sent: _Sentence, verb: Cue, clause_end: int) -> Mention | None:
+        """The actor right after a verb that names its source ("according to the Kremlin")."""
+        for m in sorted(sent.mentions, key=lambda m: m.start):
+            if verb.end <= m.start < clause_end and not sent.in_quote(m.start):
+                return m if sent.words_between(verb.end, m.start) <= MAX_SOURCE_AFTER_GAP else None
+        return None
+
     def _source_before(self, sent: _Sentence, clause_start: int, verb: Cue) -> Mention | bool | None:
         """The subject of ``verb``: a Mention, None (no candidate) or False (an unresolvable pronoun)."""
         candidates = [
@@ -484,6 +494,13 @@ class StanceTagger:
             ]
             found: list[tuple[Mention, Cue | None, tuple[int, int], tuple[int, int]]] = []
             for verb in verbs:
+                if verb.term.lower() in SOURCE_AFTER_VERBS:
+                    # "According to the Kremlin, NATO is a threat": the source follows the verb.
+                    named = self._source_after(sent, verb, c_end)
+                    if named is not None:
+                        previous_source = named
+                        found.append((named, verb, (named.end, c_end), (c_start, c_start)))
+                    continue
                 participle = verb.term.lower().endswith("ing") and sent.text[: verb.start].rstrip().endswith(
                     ","
                 )

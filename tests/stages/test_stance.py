@@ -245,3 +245,32 @@ def test_a_person_outside_the_gazetteer_gets_the_affiliation_before_the_title(ta
         "RUS",
         "against",
     )
+
+
+MORE_CASES = [
+    (
+        ["According to the Kremlin, NATO is a threat to Russia."],
+        [(0, "RUS", "NATO", "against")],
+        "'according to' names the source after it",
+    ),
+    (["Germany is ready to cooperate with France."], [(0, "DEU", "FRA", "favor")], "readiness to cooperate"),
+    (
+        ["The White House urged Moscow to de-escalate."],
+        [(0, "USA", "RUS", "against")],
+        "a demand is against its addressee",
+    ),
+    (
+        ["Lavrov did not criticize NATO."],
+        [(0, "RUS", "NATO", "neutral")],
+        "a negated attitude verb says nothing",
+    ),
+    (["Lavrov thanked China for its support."], [(0, "RUS", "CHN", "favor")], "thanks"),
+    (["Biden threatened Russia with sanctions."], [(0, "USA", "RUS", "against")], "threats and sanctions"),
+]
+
+
+@pytest.mark.parametrize(("sentences", "expected", "why"), MORE_CASES, ids=[c[2] for c in MORE_CASES])
+def test_more_rules(
+    tagger: StanceTagger, sentences: list[str], expected: list[tuple[int, str, str, str]], why: str
+) -> None:
+    assert triples(tagger, *sentences) == expected, why
