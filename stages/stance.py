@@ -72,6 +72,28 @@ MAX_SUBJECT_GAP = 6
 MAX_SUBJECT_OFFSET = 1
 
 
+def trie_pattern(words: Iterable[str]) -> str:
+    """One regex matching any of ``words``, built as a prefix tree ("U\\.S\\.(?:A\\.)?" for U.S. and
+    U.S.A.): a flat alternation of thousands of names is tried name by name at every position,
+    a tree only follows the characters that can still match. Longer words are tried first, and
+    the engine backs off to a shorter one when what follows does not fit."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return "(?:" + emit(trie) + ")" if trie else "(?!)"  # no words: a pattern that never matches
+
+
 MENTION_KINDS = ("country", "capital", "demonym", "organization", "institution", "person")
 
 
@@ -105,8 +127,7 @@ class Gazetteer:
         self._entries: dict[str, tuple[str, str, str]] = {}
         for surface, actor, kind, name in entries:
             self._entries.setdefault(surface, (actor, kind, name))
-        names = sorted(self._entries, key=len, reverse=True)
-        self._pattern = re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, names)) + r")(?![\w])")
+        self._pattern = re.compile(r"(?<![\w])" + trie_pattern(self._entries) + r"(?![\w])")
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -223,10 +244,7 @@ class CueLexicon:
             if kind not in ("report", "verb", "word"):
                 raise ValueError(f"cue {term!r}: kind must be report, verb or word, not {kind!r}")
             self._entries[term.lower()] = (kind, float(weight))
-        terms = sorted(self._entries, key=len, reverse=True)
-        self._pattern = re.compile(
-            r"(?<![\w-])(?:" + "|".join(map(re.escape, terms)) + r")(?![\w-])", re.IGNORECASE
-        )
+        self._pattern = re.compile(r"(?<![\w-])" + trie_pattern(self._entries) + r"(?![\w-])", re.IGNORECASE)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -274,3 +274,31 @@ def test_more_rules(
     tagger: StanceTagger, sentences: list[str], expected: list[tuple[int, str, str, str]], why: str
 ) -> None:
     assert triples(tagger, *sentences) == expected, why
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "expected"),
+    [
+        (["U.S.", "U.S.A.", "US"], "The U.S.A., the U.S. and the US.", ["U.S.A.", "U.S.", "US"]),
+        (
+            ["Russia", "Russian", "Russian Federation"],
+            "Russian Federation, Russians, Russia.",
+            ["Russian Federation", "Russia"],
+        ),
+        ([], "anything", []),
+    ],
+    ids=[
+        "longest first, then backing off",
+        "a longer word is not cut to a shorter one",
+        "no words match nothing",
+    ],
+)
+def test_trie_pattern_matches_like_a_longest_first_alternation(
+    words: list[str], text: str, expected: list[str]
+) -> None:
+    import re
+
+    from stages.stance import trie_pattern
+
+    pattern = re.compile(r"(?<![\w])" + trie_pattern(words) + r"(?![\w])")
+    assert [m.group() for m in pattern.finditer(text)] == expected
