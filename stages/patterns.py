@@ -115,4 +115,8 @@ TITLED_PERSON = re.compile(
     r"|general|gen\.|admiral|senator|sen\.|rep\.|governor|mayor)"
     r"\s+(?P<name>[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?){1,2})"
 )
+# An appositive right after a name: ", president of the Chamber of Commerce," (no verb cue check: short).
+APPOSITIVE = re.compile(r",\s+(?:a|an|the|[a-z][\w-]*)\b[^,;:\"“”]{0,80},\s*")
+# "by" after a passive participle, possibly after "publicly", "strongly", ...
+PASSIVE_BY = re.compile(r"\s+(?:[a-z]+ly\s+)?by\s+")
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)

@@ -63,6 +63,8 @@ PAIR_SOURCE = "@SOURCE"
 PAIR_TARGET = "@TARGET"
 # The language the tagger reads; sentences in any other language are left untagged.
 TAGGED_LANGUAGE = "en"
+# A passive agent ("praised by other European nations") starts within this many characters after "by".
+PASSIVE_AGENT_MAX_CHARS = 30
 # Reporting phrases whose source comes after them, at most MAX_SOURCE_AFTER_GAP words after.
 SOURCE_AFTER_VERBS = frozenset({"according to"})
 MAX_SOURCE_AFTER_GAP = 3
@@ -380,6 +382,18 @@ class StanceTagger:
                 )
         return sent
 
+    def _passive_agent(self, sent: _Sentence, verb: Cue, clause_end: int) -> Mention | None:
+        """The agent of a passive attitude verb ("was praised by X"), or None."""
+        if verb.kind != "verb" or not verb.term.lower().endswith("ed"):
+            return None
+        by = P.PASSIVE_BY.match(sent.text, verb.end, clause_end)
+        if by is None:
+            return None
+        for m in sent.mentions:
+            if by.end() <= m.start < by.end() + PASSIVE_AGENT_MAX_CHARS and not sent.in_quote(m.start):
+                return m
+        return None
+
     def _source_after(self, sent: _Sentence, verb: Cue, clause_end: int) -> Mention | None:
         """The actor right after a verb that names its source ("according to the Kremlin")."""
         for m in sorted(sent.mentions, key=lambda m: m.start):
@@ -405,7 +419,15 @@ class StanceTagger:
         nearest = max(candidates, key=lambda m: m.end, default=None)
         if blocker is not None and (nearest is None or blocker > nearest.start):
             return False
-        if nearest is None or sent.words_between(nearest.end, verb.start) > MAX_SUBJECT_GAP:
+        if nearest is None:
+            return None
+        gap_start = nearest.end
+        # "Carl Blackstone, president of the Chamber of Commerce, applauded ...": an appositive
+        # between the subject and its verb does not count toward the gap.
+        appositive = P.APPOSITIVE.match(sent.text, gap_start, verb.start)
+        if appositive is not None:
+            gap_start = appositive.end()
+        if sent.words_between(gap_start, verb.start) > MAX_SUBJECT_GAP:
             return None
         return nearest
 
@@ -512,6 +534,13 @@ class StanceTagger:
             ]
             found: list[tuple[Mention, Cue | None, tuple[int, int], tuple[int, int]]] = []
             for verb in verbs:
+                agent = self._passive_agent(sent, verb, c_end)
+                if agent is not None:
+                    # "Kerry's speech was praised by European nations": the agent after "by" is the
+                    # source, and the target is what comes before the verb.
+                    previous_source = agent
+                    found.append((agent, verb, (agent.end, agent.end), (c_start, verb.start)))
+                    continue
                 if verb.term.lower() in SOURCE_AFTER_VERBS:
                     # "According to the Kremlin, NATO is a threat": the source follows the verb.
                     named = self._source_after(sent, verb, c_end)

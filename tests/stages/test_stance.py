@@ -266,6 +266,16 @@ MORE_CASES = [
     ),
     (["Lavrov thanked China for its support."], [(0, "RUS", "CHN", "favor")], "thanks"),
     (["Biden threatened Russia with sanctions."], [(0, "USA", "RUS", "against")], "threats and sanctions"),
+    (
+        ["Kuleba was praised by Blinken for his work."],
+        [(0, "USA", "UKR", "favor")],
+        "passive: the agent after 'by' is the source",
+    ),
+    (
+        ["Dmitry Peskov, the spokesman of the presidency, condemned NATO."],
+        [(0, "RUS", "NATO", "against")],
+        "an appositive between subject and verb",
+    ),
 ]
 
 
