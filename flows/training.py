@@ -56,6 +56,7 @@ def train_stance(train: Path, out_dir: Path, *, c: float = 1.0) -> dict[str, Any
         out_dir / f"{MODEL_NAME}.npz",
         whole_idf=arrays["whole_idf"],
         window_idf=arrays["window_idf"],
+        chars_idf=arrays["chars_idf"],
         coef=arrays["coef"],
         intercept=arrays["intercept"],
     )

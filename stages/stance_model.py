@@ -7,6 +7,7 @@ marked:
 
 - word 1-2-grams of the sentence with the target replaced by ``TGT`` (TF-IDF);
 - the six words left and right of the target, tagged by side (TF-IDF);
+- character 2-5-grams of the target-marked sentence (TF-IDF, weighted by ``CHAR_WEIGHT``);
 - VADER sentiment (positive, negative, compound) of the sentence and of 80 characters
   on each side of the target.
 
@@ -29,6 +30,8 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 WINDOW_WORDS = 6
 WINDOW_CHARS = 80
 VADER_SCALE = 3.0
+# Chosen with C among 6 settings on NewsMTSC dev (there is no separate test split here).
+CHAR_WEIGHT = 0.5
 
 
 def _views(sentence: str, target: tuple[int, int]) -> tuple[str, str]:
@@ -46,6 +49,7 @@ class TargetSentimentModel:
 
     whole: Any  # sklearn TfidfVectorizer
     window: Any  # sklearn TfidfVectorizer
+    chars: Any  # sklearn TfidfVectorizer (character n-grams)
     classifier: Any  # sklearn LogisticRegression
     vader: Any
 
@@ -66,9 +70,17 @@ class TargetSentimentModel:
         views = [_views(sentence, target) for sentence, target in pairs]
         wholes, windows = [v[0] for v in views], [v[1] for v in views]
         if fit:
-            parts = [self.whole.fit_transform(wholes), self.window.fit_transform(windows)]
+            parts = [
+                self.whole.fit_transform(wholes),
+                self.window.fit_transform(windows),
+                self.chars.fit_transform(wholes) * CHAR_WEIGHT,
+            ]
         else:
-            parts = [self.whole.transform(wholes), self.window.transform(windows)]
+            parts = [
+                self.whole.transform(wholes),
+                self.window.transform(windows),
+                self.chars.transform(wholes) * CHAR_WEIGHT,
+            ]
         return hstack([*parts, self._vader(pairs)]).tocsr()
 
     def predict(self, pairs: Sequence[tuple[str, tuple[int, int]]]) -> list[tuple[str, float]]:
@@ -90,6 +102,9 @@ def new_model(vader: Any, c: float = 1.0) -> TargetSentimentModel:
     return TargetSentimentModel(
         whole=TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+"),
         window=TfidfVectorizer(ngram_range=(1, 1), min_df=2, sublinear_tf=True, token_pattern=r"\S+"),
+        chars=TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True, max_features=80_000
+        ),
         classifier=LogisticRegression(C=c, max_iter=3000, class_weight="balanced"),
         vader=vader,
     )
@@ -101,10 +116,12 @@ def to_arrays(model: TargetSentimentModel) -> tuple[dict[str, Any], dict[str, np
         "labels": [str(c) for c in model.classifier.classes_],
         "whole_vocabulary": {k: int(v) for k, v in model.whole.vocabulary_.items()},
         "window_vocabulary": {k: int(v) for k, v in model.window.vocabulary_.items()},
+        "chars_vocabulary": {k: int(v) for k, v in model.chars.vocabulary_.items()},
     }
     arrays = {
         "whole_idf": model.whole.idf_,
         "window_idf": model.window.idf_,
+        "chars_idf": model.chars.idf_,
         "coef": model.classifier.coef_,
         "intercept": model.classifier.intercept_,
     }
@@ -118,6 +135,8 @@ def from_arrays(meta: dict[str, Any], arrays: dict[str, np.ndarray], vader: Any)
     model.whole.idf_ = arrays["whole_idf"]
     model.window.vocabulary_ = meta["window_vocabulary"]
     model.window.idf_ = arrays["window_idf"]
+    model.chars.vocabulary_ = meta["chars_vocabulary"]
+    model.chars.idf_ = arrays["chars_idf"]
     model.classifier.classes_ = np.array(meta["labels"])
     model.classifier.coef_ = arrays["coef"]
     model.classifier.intercept_ = arrays["intercept"]
