@@ -248,6 +248,24 @@ def _pair(row: dict[str, Any]) -> tuple[str, tuple[int, int] | None, tuple[int, 
     return sentence, source, target, {}
 
 
+def _direction(tagger: StanceTagger, sentence: str, p: tuple[int, int], q: tuple[int, int]) -> int:
+    """DSE's 5 labels: 0 none, 1/3 p favors/opposes q, 2/4 q favors/opposes p.
+
+    The rules know who holds a stance; the model's fallback only knows the target, so a
+    reverse (q -> p) stance is taken from the rules alone, and it wins over a forward stance
+    that only the model supplied; between two rule stances the stronger wins.
+    """
+    forward = tagger.stance_between(sentence, q, p)
+    backward = tagger.stance_between(sentence, p, q, fallback=False)
+    forward_label = 0 if forward[0] == "neutral" else (1 if forward[0] == "favor" else 3)
+    backward_label = 0 if backward[0] == "neutral" else (2 if backward[0] == "favor" else 4)
+    if not backward_label:
+        return forward_label
+    if not forward_label or forward[2] == "model" or abs(backward[1]) > abs(forward[1]):
+        return backward_label
+    return forward_label
+
+
 def evaluate_stance(dataset: Path, tagger: StanceTagger) -> dict[str, Any]:
     """Accuracy, macro-F1 and per-class scores of the tagger on ``{"sentence","source","target","stance"}``
     rows; for DSE rows (``extra.label5``) also the 5-class macro-F1 that scores direction.
@@ -275,14 +293,7 @@ def evaluate_stance(dataset: Path, tagger: StanceTagger) -> dict[str, Any]:
         gold.append(row["stance"])
         label5 = (row.get("extra") or {}).get("label5")
         if label5 is not None and pq.get("p") and pq.get("q"):
-            forward = tagger.stance_between(sentence, pq["q"], pq["p"])
-            backward = tagger.stance_between(sentence, pq["p"], pq["q"])
-            if forward[0] != "neutral" and abs(forward[1]) >= abs(backward[1]):
-                predicted5.append(1 if forward[0] == "favor" else 3)
-            elif backward[0] != "neutral":
-                predicted5.append(2 if backward[0] == "favor" else 4)
-            else:
-                predicted5.append(0)
+            predicted5.append(_direction(tagger, sentence, pq["p"], pq["q"]))
             gold5.append(int(label5))
     scores = classification_scores(predicted, gold, STANCES)
     scores["unlocated"] = unlocated

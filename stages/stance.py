@@ -471,7 +471,12 @@ class StanceTagger:
         return target, sum(c.weight for c in used), used
 
     def stance_between(
-        self, text: str, target: tuple[int, int], source: tuple[int, int] | None = None
+        self,
+        text: str,
+        target: tuple[int, int],
+        source: tuple[int, int] | None = None,
+        *,
+        fallback: bool = True,
     ) -> tuple[str, float, str]:
         """(stance, score, cue) of ``source`` toward ``target``, two character spans of one sentence.
 
@@ -498,7 +503,7 @@ class StanceTagger:
                     if row.target_actor == PAIR_TARGET:
                         return row.stance, row.score, row.cue
                     aimed_elsewhere = True
-            if self.sentiment is not None and not aimed_elsewhere:
+            if fallback and self.sentiment is not None and not aimed_elsewhere:
                 label, score = self.sentiment.predict([(text, target)])[0]
                 if label != "neutral" and abs(score) > MODEL_FALLBACK_MIN_SCORE:
                     return str(label), round(score, 4), "model"
