@@ -191,7 +191,7 @@ def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSumma
         validator=Validator(
             settings.expectations_dir, warehouse.reports_dir / "data_docs" if settings.data_docs else None
         ),
-        models=load_models(settings.reference_dir, settings.models_dir),
+        models=load_models(settings.reference_dir),  # the nightly tagger uses its rules alone
     )
     warehouse.begin(ctx.run_id)
     chunks = [names[i : i + settings.chunk_size] for i in range(0, len(names), settings.chunk_size)] or [[]]
