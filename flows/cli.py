@@ -240,6 +240,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"inbox {settings.inbox} is not a folder")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UserError("--chunk-size must be at least 1")
+    from flows.storage import Warehouse, WarehouseBusy
+
+    holder = Warehouse(settings.warehouse).lock_holder()
+    if holder is not None:  # say so at once, before starting Prefect; the flow's own lock is what counts
+        raise WarehouseBusy(
+            f"another run ({holder.get('owner')}, pid {holder.get('pid')}) has been writing "
+            f"{settings.warehouse} since {holder.get('since')}; try again when it ends"
+        )
     from flows.pipeline import nightly  # Prefect is imported only when a run is asked for
 
     summary = nightly(
@@ -308,8 +316,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"stancewire: {err}", file=sys.stderr)
         return 2
     except Exception as err:  # a failed run: one clear line, details are in the Prefect logs
+        from flows.storage import WarehouseBusy
         from flows.validation import ValidationFailed
 
+        if isinstance(err, WarehouseBusy):
+            print(f"stancewire: warehouse busy: {err}", file=sys.stderr)
+            return 1
         kind = "data-quality check failed" if isinstance(err, ValidationFailed) else type(err).__name__
         print(f"stancewire: run failed: {kind}: {err}", file=sys.stderr)
         return 1

@@ -179,20 +179,30 @@ def publish_run(ctx: RunContext, n_files: int) -> dict[str, int]:
 
 
 def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSummary:
-    """All stages over ``source`` into ``settings.warehouse``; must run inside a Prefect flow."""
+    """All stages over ``source`` into ``settings.warehouse``; must run inside a Prefect flow.
+
+    The warehouse's write lock is taken first: a second run exits at once with ``WarehouseBusy``.
+    """
     names = source.list()
     warehouse = Warehouse(settings.warehouse)
-    ctx = RunContext(
-        run_id=make_run_id(run_date, source, names),
-        run_date=run_date,
-        started_at=datetime.now(UTC).replace(microsecond=0),
-        source=source,
-        warehouse=warehouse,
-        validator=Validator(
-            settings.expectations_dir, warehouse.reports_dir / "data_docs" if settings.data_docs else None
-        ),
-        models=load_models(settings.reference_dir),  # the nightly tagger uses its rules alone
-    )
+    run_id = make_run_id(run_date, source, names)
+    with warehouse.lock(run_id):
+        ctx = RunContext(
+            run_id=run_id,
+            run_date=run_date,
+            started_at=datetime.now(UTC).replace(microsecond=0),
+            source=source,
+            warehouse=warehouse,
+            validator=Validator(
+                settings.expectations_dir, warehouse.reports_dir / "data_docs" if settings.data_docs else None
+            ),
+            models=load_models(settings.reference_dir),  # the nightly tagger uses its rules alone
+        )
+        return _run_locked(ctx, settings, names)
+
+
+def _run_locked(ctx: RunContext, settings: Settings, names: list[str]) -> RunSummary:
+    warehouse = ctx.warehouse
     warehouse.begin(ctx.run_id)
     chunks = [names[i : i + settings.chunk_size] for i in range(0, len(names), settings.chunk_size)] or [[]]
     seen: dict[str, str] = {}
@@ -214,7 +224,7 @@ def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSumma
     counts = publish_run(ctx, len(names))
     return RunSummary(
         run_id=ctx.run_id,
-        run_date=run_date,
+        run_date=ctx.run_date,
         warehouse=warehouse.root,
         catalog=warehouse.catalog_path,
         reports=warehouse.reports_dir,

@@ -18,10 +18,13 @@ replace it without changing ``stages/``.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from collections.abc import Iterable
-from datetime import date
+import socket
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -32,11 +35,26 @@ import pyarrow.parquet as pq
 from stages.schemas import SCHEMAS
 
 CATALOG_FILE = "stancewire.duckdb"
+LOCK_FILE = ".lock"
 _REPLACED = ".replaced-"
 
 
 class SchemaError(ValueError):
     """A frame does not fit its table's declared schema."""
+
+
+class WarehouseBusy(RuntimeError):
+    """Another live run holds the warehouse's write lock."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def to_arrow(table: str, frame: pd.DataFrame, run_id: str) -> pa.Table:
@@ -74,6 +92,60 @@ class Warehouse:
     @property
     def reports_dir(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_FILE
+
+    def lock_holder(self) -> dict[str, object] | None:
+        """Who holds the write lock, if a live process on this host does (a dead holder's lock is stale)."""
+        try:
+            holder: dict[str, object] = json.loads(self.lock_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return {"owner": "unknown", "pid": -1, "host": "?", "since": "?"}  # unreadable: assume held
+        if holder.get("host") == socket.gethostname() and not _pid_alive(int(str(holder.get("pid", -1)))):
+            return None
+        return holder
+
+    @contextmanager
+    def lock(self, owner: str) -> Iterator[None]:
+        """Hold the warehouse's single-writer lock; a second writer gets ``WarehouseBusy`` at once.
+
+        The lock is a file created exclusively, holding the owner, pid, host and start time;
+        a lock left by a process that is no longer running on this host is taken over.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        record = json.dumps(
+            {
+                "owner": owner,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "since": datetime.now(UTC).isoformat(),
+            }
+        )
+        for _ in range(2):
+            try:
+                fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = self.lock_holder()
+                if holder is not None:
+                    raise WarehouseBusy(
+                        f"another run ({holder.get('owner')}, pid {holder.get('pid')} on {holder.get('host')}) "
+                        f"has been writing {self.root} since {holder.get('since')}; try again when it ends"
+                    ) from None
+                self.lock_path.unlink(missing_ok=True)  # stale: its process is gone
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(record)
+            break
+        else:
+            raise WarehouseBusy(f"could not take the write lock of {self.root}")
+        try:
+            yield
+        finally:
+            self.lock_path.unlink(missing_ok=True)
 
     def _staging(self, run_id: str) -> Path:
         return self.root / "_staging" / run_id

@@ -100,3 +100,13 @@ def test_bad_or_writing_sql_is_one_line(
 def test_sql_before_any_run_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sql", "select 1", "--warehouse", str(tmp_path / "empty")]) == 2
     assert "stancewire run" in one_line_error(capsys)
+
+
+def test_a_run_on_a_busy_warehouse_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wh = Warehouse(tmp_path / "wh")
+    with wh.lock("the-other-run"):
+        assert main(["run", "--warehouse", str(wh.root)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("stancewire: warehouse busy: another run (the-other-run") and err.count("\n") == 1
