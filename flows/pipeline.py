@@ -36,7 +36,10 @@ from flows.storage import Warehouse  # noqa: E402
 from flows.validation import TableValidation, Validator  # noqa: E402
 from stages.aggregate import aggregate_daily, article_days  # noqa: E402
 from stages.cleanup import cleanup  # noqa: E402
-from stages.ingest import DUPLICATE, ingest  # noqa: E402
+from stages.ingest import DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE, ingest  # noqa: E402
+
+# Rejects whose bytes are not copied to quarantine: fine files (duplicates) and files not read.
+NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE})
 from stages.schemas import TABLES  # noqa: E402
 from stages.sentences import split_sentences  # noqa: E402
 from stages.stance import find_mentions, tag_stances  # noqa: E402
@@ -53,6 +56,7 @@ class RunContext:
     warehouse: Warehouse
     validator: Validator
     models: Models
+    max_article_bytes: int
     validations: list[TableValidation] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -86,11 +90,13 @@ def make_run_id(run_date: date, source: Source, names: Sequence[str]) -> str:
 @task(name="ingest", cache_policy=NO_CACHE)
 def ingest_chunk(ctx: RunContext, names: list[str], part: str, seen: dict[str, str]) -> pd.DataFrame:
     files = [ctx.source.read(name) for name in names]
-    articles, rejects = ingest(files, ingested_at=ctx.started_at, seen=seen)
+    articles, rejects = ingest(
+        files, ingested_at=ctx.started_at, seen=seen, max_article_bytes=ctx.max_article_bytes
+    )
     by_name = {f.rel_path: f.data for f in files}
     quarantined = [
         None
-        if reason == DUPLICATE
+        if reason in NOT_QUARANTINED
         else str(ctx.warehouse.quarantine(ctx.run_date, path, by_name[path]).relative_to(ctx.warehouse.root))
         for path, reason in zip(rejects["source_path"], rejects["reason"], strict=True)
     ]
@@ -197,6 +203,7 @@ def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSumma
                 settings.expectations_dir, warehouse.reports_dir / "data_docs" if settings.data_docs else None
             ),
             models=load_models(settings.reference_dir),  # the nightly tagger uses its rules alone
+            max_article_bytes=settings.max_article_bytes,
         )
         return _run_locked(ctx, settings, names)
 
@@ -247,4 +254,4 @@ def nightly(
     base = load_settings()
     settings = base.with_overrides(inbox=inbox, warehouse=warehouse, chunk_size=chunk_size)
     day = date.fromisoformat(run_date) if run_date else date.today()
-    return run_pipeline(settings, InboxSource(settings.inbox), day)
+    return run_pipeline(settings, InboxSource(settings.inbox, settings.max_article_bytes), day)

@@ -15,6 +15,7 @@ environment variable or by the command line.
 | articles per chunk | ``STANCEWIRE_CHUNK_SIZE`` | 200 |
 | chunks processed at once | ``STANCEWIRE_WORKERS`` | 2 |
 | Data Docs | ``STANCEWIRE_DATA_DOCS`` (0/1) | 1 |
+| largest article (bytes of a file or a JSON line) | ``STANCEWIRE_MAX_ARTICLE_BYTES`` | 10 MiB |
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class Settings:
     chunk_size: int
     workers: int
     data_docs: bool
+    max_article_bytes: int
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
@@ -98,4 +100,5 @@ def load_settings() -> Settings:
         chunk_size=_int("STANCEWIRE_CHUNK_SIZE", 200),
         workers=_int("STANCEWIRE_WORKERS", 2),
         data_docs=os.environ.get("STANCEWIRE_DATA_DOCS", "1") not in ("0", "false", "no"),
+        max_article_bytes=_int("STANCEWIRE_MAX_ARTICLE_BYTES", 10 * 1024 * 1024),
     )

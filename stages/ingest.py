@@ -40,14 +40,24 @@ NO_TEXT = "no_text"
 UNSUPPORTED = "unsupported_type"
 DUPLICATE = "duplicate"
 BAD_FIELD = "bad_field"
+TOO_LARGE = "too_large"
+OUTSIDE_INBOX = "outside_inbox"
+UNREADABLE = "unreadable"
+# An article (a file, or one JSON line) larger than this is rejected, not parsed.
+DEFAULT_MAX_ARTICLE_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class RawFile:
-    """One file of the inbox: its path relative to the inbox and its bytes."""
+    """One file of the inbox: its path relative to the inbox and its bytes.
+
+    ``problem`` is (reason, detail) when the source could not or would not read it
+    (a path leading outside the inbox, an unreadable or oversized file); it becomes a reject.
+    """
 
     rel_path: str
     data: bytes
+    problem: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +183,11 @@ def _reject(rel_path: str, line: int | None, reason: str, detail: str) -> dict[s
     return {"source_path": rel_path, "source_line": line, "reason": reason, "detail": detail}
 
 
-def _jsonl_rows(raw: RawFile) -> Iterable[dict[str, Any]]:
+def _too_large(size: int, limit: int) -> _Reject:
+    return _Reject(TOO_LARGE, f"{size:,} bytes is over the {limit:,}-byte limit for one article")
+
+
+def _jsonl_rows(raw: RawFile, max_bytes: int) -> Iterable[dict[str, Any]]:
     """Yield article rows and reject rows (reject rows have a ``reason`` key)."""
     try:
         _decode(raw.data)
@@ -184,6 +198,8 @@ def _jsonl_rows(raw: RawFile) -> Iterable[dict[str, Any]]:
         if not line_bytes.strip():
             continue
         try:
+            if len(line_bytes) > max_bytes:
+                raise _too_large(len(line_bytes), max_bytes)
             line = _decode(line_bytes)
             try:
                 obj = json.loads(line)
@@ -209,12 +225,17 @@ def _jsonl_rows(raw: RawFile) -> Iterable[dict[str, Any]]:
             yield _reject(raw.rel_path, number, rej.reason, rej.detail)
 
 
-def _file_rows(raw: RawFile, html_extractor: Any) -> Iterable[dict[str, Any]]:
+def _file_rows(raw: RawFile, html_extractor: Any, max_bytes: int) -> Iterable[dict[str, Any]]:
+    if raw.problem is not None:
+        yield _reject(raw.rel_path, None, *raw.problem)
+        return
     ext = "." + raw.rel_path.rsplit(".", 1)[-1].lower() if "." in raw.rel_path else ""
     if ext in JSONL_EXTENSIONS:
-        yield from _jsonl_rows(raw)
+        yield from _jsonl_rows(raw, max_bytes)
         return
     try:
+        if len(raw.data) > max_bytes:
+            raise _too_large(len(raw.data), max_bytes)
         if ext not in SUPPORTED_EXTENSIONS:
             raise _Reject(
                 UNSUPPORTED,
@@ -249,8 +270,11 @@ def ingest(
     ingested_at: datetime,
     seen: dict[str, str] | None = None,
     html_extractor: Any = extract_html,
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Turn raw files into ``(articles, rejects)`` frames.
+
+    Every reject carries the SHA-256 of its file's bytes (none when the file was not read).
 
     ``seen`` maps article ids already ingested in this run (earlier chunks) to where
     they came from; an article whose id is already there, or earlier in ``files``,
@@ -261,14 +285,16 @@ def ingest(
     articles: list[dict[str, Any]] = []
     rejects: list[dict[str, Any]] = []
     for raw in files:
-        for row in _file_rows(raw, html_extractor):
+        file_hash = hashlib.sha256(raw.data).hexdigest() if raw.problem is None else None
+        for row in _file_rows(raw, html_extractor, max_article_bytes):
             if "reason" in row:
-                rejects.append(row)
+                rejects.append({**row, "file_sha256": file_hash})
                 continue
             where = raw.rel_path if row["source_line"] is None else f"{raw.rel_path}:{row['source_line']}"
             first = known.get(row["article_id"])
             if first is not None:
-                rejects.append(_reject(raw.rel_path, row["source_line"], DUPLICATE, f"same bytes as {first}"))
+                duplicate = _reject(raw.rel_path, row["source_line"], DUPLICATE, f"same bytes as {first}")
+                rejects.append({**duplicate, "file_sha256": file_hash})
                 continue
             known[row["article_id"]] = where
             articles.append(row)
@@ -281,7 +307,7 @@ def ingest(
     art["source_line"] = art["source_line"].astype("Int64")
     art["published_at"] = pd.to_datetime(art["published_at"], utc=True)
     art["ingested_at"] = pd.Series([ts] * len(art), index=art.index, dtype="datetime64[us, UTC]")
-    rej = pd.DataFrame(rejects, columns=["source_path", "source_line", "reason", "detail"])
+    rej = pd.DataFrame(rejects, columns=["source_path", "source_line", "reason", "detail", "file_sha256"])
     rej["source_line"] = rej["source_line"].astype("Int64")
     rej["quarantined_path"] = pd.Series([None] * len(rej), index=rej.index, dtype="str")
     return art[columns("articles")], rej[columns("rejects")]

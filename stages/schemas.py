@@ -114,6 +114,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("source_line", pa.int64()),
             pa.field("reason", pa.string(), nullable=False),
             pa.field("detail", pa.string(), nullable=False),
+            pa.field("file_sha256", pa.string()),
             pa.field("quarantined_path", pa.string()),
             pa.field("run_id", pa.string(), nullable=False),
         ]

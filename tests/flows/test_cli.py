@@ -58,6 +58,7 @@ def warehouse(tmp_path: Path) -> Path:
             "source_line": pd.array([None, 3], dtype="Int64"),
             "reason": ["empty", "bad_json"],
             "detail": ["file is empty", "line is not JSON"],
+            "file_sha256": [None, None],
             "quarantined_path": [None, None],
         }
     )

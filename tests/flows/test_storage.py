@@ -21,6 +21,7 @@ def rejects(*paths: str) -> pd.DataFrame:
             "source_line": pd.array([None] * len(paths), dtype="Int64"),
             "reason": "empty",
             "detail": "file is empty",
+            "file_sha256": None,
             "quarantined_path": None,
         }
     )

@@ -136,3 +136,36 @@ def test_empty_batch_gives_empty_frames_with_the_declared_columns() -> None:
     articles, rejects = run()
     assert articles.empty and rejects.empty
     assert list(articles.columns) == columns("articles") and list(rejects.columns) == columns("rejects")
+
+
+def test_an_article_over_the_size_limit_is_rejected_file_or_json_line() -> None:
+    big = b"x" * 101
+    articles, rejects = run(
+        RawFile("big.txt", big),
+        RawFile("feed.jsonl", jsonl({"text": "ok"}, {"text": "y" * 120})),
+        max_article_bytes=100,
+    )
+    assert list(articles["raw_text"]) == ["ok"]
+    assert rejects[["source_path", "reason"]].values.tolist() == [
+        ["big.txt", "too_large"],
+        ["feed.jsonl", "too_large"],
+    ]
+    assert pd.isna(rejects["source_line"].iloc[0]) and rejects["source_line"].iloc[1] == 2, (
+        "the JSON line is named"
+    )
+    assert "over the 100-byte limit" in rejects["detail"].iloc[0]
+
+
+def test_rejects_carry_the_files_hash_and_files_the_source_could_not_read() -> None:
+    import hashlib
+
+    articles, rejects = run(
+        RawFile("empty.txt", b" "), RawFile("link.txt", b"", ("outside_inbox", "leads outside the inbox"))
+    )
+    assert articles.empty
+    assert rejects[["source_path", "reason"]].values.tolist() == [
+        ["empty.txt", "empty"],
+        ["link.txt", "outside_inbox"],
+    ]
+    assert rejects["file_sha256"].iloc[0] == hashlib.sha256(b" ").hexdigest()
+    assert pd.isna(rejects["file_sha256"].iloc[1]), "a file that was not read has no hash"
