@@ -139,6 +139,20 @@ def _parser() -> argparse.ArgumentParser:
     bench_stance.add_argument("--corpus", type=Path, required=True, help="JSON lines with a 'text' field")
     bench_stance.add_argument("--limit", type=int, default=1000, help="articles to use (default 1000)")
     bench_stance.add_argument("--json", action="store_true", help="print one JSON object")
+    serve = sub.add_parser(
+        "serve",
+        help="serve the nightly flow on a cron schedule (one machine)",
+        description="Register a Prefect deployment of the nightly flow with a cron schedule and serve it: "
+        "this process runs each scheduled run (and runs started by hand from the Prefect UI or "
+        "`prefect deployment run 'stancewire-nightly/<name>'`) until stopped. Point PREFECT_API_URL at a "
+        "running `prefect server start` to keep runs and logs (see the README).",
+    )
+    serve.add_argument("--cron", default="0 2 * * *", help='cron schedule (default "0 2 * * *": 02:00 daily)')
+    serve.add_argument("--timezone", default="UTC", help="IANA time zone of the schedule (default UTC)")
+    serve.add_argument("--name", default="nightly", help="deployment name (default nightly)")
+    serve.add_argument("--inbox", type=Path, help="folder of articles (default data/samples/)")
+    serve.add_argument("--warehouse", type=Path, help="output folder (default data/warehouse/)")
+
     train = sub.add_parser(
         "train",
         help="train a model shipped with stancewire",
@@ -157,6 +171,36 @@ def _parser() -> argparse.ArgumentParser:
         "--c", type=float, default=1.0, help="inverse regularisation strength (default 1)"
     )
     return parser
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    settings = load_settings().with_overrides(inbox=args.inbox, warehouse=args.warehouse)
+    if not settings.inbox.is_dir():
+        raise UserError(f"inbox {settings.inbox} is not a folder")
+    try:
+        ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            f"unknown time zone {args.timezone!r} (use an IANA name such as Europe/Berlin)"
+        ) from None
+    from prefect.schedules import Cron
+
+    try:
+        schedule = Cron(args.cron, timezone=args.timezone)
+    except ValueError as err:
+        raise UserError(str(err)) from None
+    from flows.pipeline import nightly
+
+    print(f"serving stancewire-nightly/{args.name} on '{args.cron}' ({args.timezone}); Ctrl-C stops it")
+    nightly.serve(
+        name=args.name,
+        schedules=[schedule],
+        parameters={"inbox": str(settings.inbox), "warehouse": str(settings.warehouse)},
+        description="stancewire: every stage over the inbox into the warehouse, once per schedule tick.",
+    )
+    return 0
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -310,6 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "eval": _cmd_eval,
             "bench": _cmd_bench,
             "train": _cmd_train,
+            "serve": _cmd_serve,
         }
         return commands[args.command](args)
     except (UserError, SettingsError) as err:

@@ -25,7 +25,8 @@ from flows.settings import Settings, configure_runtime_environment, load_setting
 
 configure_runtime_environment()
 
-from prefect import flow, task  # noqa: E402  (Prefect must see the environment defaults first)
+from prefect import flow, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402  (Prefect must see the environment defaults first)
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
@@ -87,7 +88,28 @@ def make_run_id(run_date: date, source: Source, names: Sequence[str]) -> str:
     return f"{run_date.strftime('%Y%m%d')}-{digest}"
 
 
-@task(name="ingest", cache_policy=NO_CACHE)
+def _retry_on_io_error(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a task whose failure is an IO error (a busy disk, a network mount); nothing else."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+IO_RETRIES = 2
+IO_RETRY_DELAY_S = 2
+
+
+@task(
+    name="ingest",
+    cache_policy=NO_CACHE,
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_RETRY_DELAY_S,
+    retry_condition_fn=_retry_on_io_error,
+)
 def ingest_chunk(ctx: RunContext, names: list[str], part: str, seen: dict[str, str]) -> pd.DataFrame:
     files = [ctx.source.read(name) for name in names]
     articles, rejects = ingest(
@@ -154,7 +176,13 @@ def _dq_frame(validations: Sequence[TableValidation]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@task(name="publish", cache_policy=NO_CACHE)
+@task(
+    name="publish",
+    cache_policy=NO_CACHE,
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_RETRY_DELAY_S,
+    retry_condition_fn=_retry_on_io_error,
+)
 def publish_run(ctx: RunContext, n_files: int) -> dict[str, int]:
     counts = {t: sum(v.n_rows for v in ctx.validations if v.table == t) for t in TABLES}
     runs = pd.DataFrame(
@@ -181,7 +209,41 @@ def publish_run(ctx: RunContext, n_files: int) -> dict[str, int]:
     ctx.warehouse.write_part(ctx.run_id, "dq_results", ctx.run_date, dq, "00000")
     ctx.warehouse.publish(ctx.run_id, ctx.run_date, TABLES)
     ctx.warehouse.refresh_catalog()
+    rejected = ctx.warehouse.read_table("rejects", ctx.run_date, ["reason"])["reason"].value_counts()
+    create_markdown_artifact(
+        run_summary_markdown(
+            ctx, {**counts, "files": n_files}, {str(k): int(v) for k, v in rejected.items()}, dq
+        ),
+        key="stancewire-run",
+        description=f"stancewire run {ctx.run_id}: counts, rejects and data-quality results",
+    )
     return {**counts, "files": n_files}
+
+
+def run_summary_markdown(
+    ctx: RunContext, counts: dict[str, int], rejects: dict[str, int], dq: pd.DataFrame
+) -> str:
+    """The run's Prefect artifact: rows per table, rejects by reason, suite results, where the reports are."""
+    lines = [f"# stancewire run `{ctx.run_id}` ({ctx.run_date})", "", "| table | rows |", "| --- | --- |"]
+    lines += [f"| {table} | {counts.get(table, 0):,} |" for table in TABLES if table in counts]
+    lines += ["", f"Files in the inbox: {counts.get('files', 0):,}.", "", "## Rejects", ""]
+    lines += [f"- {reason}: {n:,}" for reason, n in sorted(rejects.items())] or ["- none"]
+    lines += [
+        "",
+        "## Data quality",
+        "",
+        "| table | expectations | failed | success |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {row.table_name} | {row.expectations_evaluated} | {row.expectations_failed} | {row.success} |"
+        for row in dq.itertuples()
+    ]
+    lines += [
+        "",
+        f"Tables: `{ctx.warehouse.root}`; Data Docs: `{ctx.warehouse.reports_dir / 'data_docs' / 'index.html'}`.",
+    ]
+    return "\n".join(lines)
 
 
 def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSummary:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from flows.cli import main
+from flows.settings import PROJECT_ROOT
 from flows.storage import Warehouse
 
 
@@ -111,3 +113,39 @@ def test_a_run_on_a_busy_warehouse_is_refused_at_once(
         assert main(["run", "--warehouse", str(wh.root)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("stancewire: warehouse busy: another run (the-other-run") and err.count("\n") == 1
+
+
+def test_serve_registers_a_cron_deployment_of_the_nightly_flow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows.pipeline import nightly
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(nightly, "serve", lambda **kwargs: calls.append(kwargs))
+    assert (
+        main(["serve", "--cron", "30 3 * * *", "--timezone", "Europe/Berlin", "--warehouse", str(tmp_path)])
+        == 0
+    )
+    (call,) = calls
+    schedules: Any = call["schedules"]
+    (schedule,) = schedules
+    assert (schedule.cron, schedule.timezone) == ("30 3 * * *", "Europe/Berlin")
+    assert call["name"] == "nightly" and call["parameters"] == {
+        "inbox": str(PROJECT_ROOT / "data" / "samples"),
+        "warehouse": str(tmp_path.resolve()),
+    }
+    assert "serving stancewire-nightly/nightly" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["serve", "--cron", "every night"], "Invalid cron"),
+        (["serve", "--timezone", "Mars/Olympus"], "unknown time zone"),
+    ],
+)
+def test_serve_mistakes_are_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert message in one_line_error(capsys)

@@ -177,3 +177,16 @@ def test_a_failing_suite_stops_the_run_and_publishes_nothing(
         strict_run()
     assert before == [(0,)]
     assert Warehouse(warehouse).read_table("articles").shape[0] == 3, "the failed night published nothing"
+
+
+def test_each_run_publishes_a_prefect_artifact_with_counts_rejects_and_checks(warehouse: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["stancewire-run"]))
+        )
+    assert artifacts, "the run summary artifact exists"
+    text = str(artifacts[-1].data)
+    assert "| stances |" in text and "- binary: 1" in text and "| sentences |" in text and "Data Docs" in text
