@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -59,7 +60,13 @@ class RunContext:
     models: Models
     max_article_bytes: int
     validations: list[TableValidation] = field(default_factory=list)
+    # Every attempt writes files of its own names, so a retried run never overwrites a committed file.
+    attempt: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def part(self, chunk: str) -> str:
+        """The file-name part of one chunk in this attempt."""
+        return f"{self.attempt}-{chunk}"
 
     def save(self, table: str, frame: pd.DataFrame, part: str) -> pd.DataFrame:
         """Validate ``frame`` with the table's suite (raising on failure), then stage it."""
@@ -152,7 +159,7 @@ def aggregate_run(ctx: RunContext) -> int:
     )
     articles = ctx.warehouse.read_staged(ctx.run_id, "articles", ["article_id", "published_at"])
     daily = aggregate_daily(stances, article_days(articles, ctx.run_date))
-    return len(ctx.save("stance_daily", daily, "00000"))
+    return len(ctx.save("stance_daily", daily, ctx.part("all")))
 
 
 def _dq_frame(validations: Sequence[TableValidation]) -> pd.DataFrame:
@@ -203,11 +210,11 @@ def publish_run(ctx: RunContext, n_files: int) -> dict[str, int]:
     )
     for col in ("started_at", "finished_at"):
         runs[col] = pd.to_datetime(runs[col], utc=True).astype("datetime64[us, UTC]")
-    ctx.save("runs", runs, "00000")
+    ctx.save("runs", runs, ctx.part("all"))
     dq = _dq_frame(ctx.validations)
     ctx.validator.check("dq_results", dq.assign(run_id=ctx.run_id))
-    ctx.warehouse.write_part(ctx.run_id, "dq_results", ctx.run_date, dq, "00000")
-    ctx.warehouse.publish(ctx.run_id, ctx.run_date, TABLES)
+    ctx.warehouse.write_part(ctx.run_id, "dq_results", ctx.run_date, dq, ctx.part("all"))
+    ctx.warehouse.publish(ctx.run_id, ctx.run_date, TABLES, replace=TABLES)
     ctx.warehouse.refresh_catalog()
     rejected = ctx.warehouse.read_table("rejects", ctx.run_date, ["reason"])["reason"].value_counts()
     create_markdown_artifact(
@@ -277,7 +284,7 @@ def _run_locked(ctx: RunContext, settings: Settings, names: list[str]) -> RunSum
     seen: dict[str, str] = {}
     in_flight: list[PrefectFuture[int]] = []
     for number, chunk in enumerate(chunks):
-        part = f"{number:05d}"
+        part = ctx.part(f"{number:05d}")
         articles = ingest_chunk(ctx, chunk, part, seen)
         seen.update(zip(articles["article_id"], articles["source_path"], strict=True))
         # Prefect resolves a future passed as an argument; its typing only knows the resolved type.

@@ -2,16 +2,19 @@
 
 Layout of a warehouse::
 
-    <table>/run_date=YYYY-MM-DD/part-<chunk>.parquet   published tables (hive partitions)
+    <table>/run_date=YYYY-MM-DD/part-<run_id>-<chunk>.parquet   table files (hive partitions)
+    _manifest.json                                     the committed files of every table
     _staging/<run_id>/<table>/run_date=.../            a run's output until it is published
     quarantine/run_date=YYYY-MM-DD/<file>              copies of inbox files that were rejected
     reports/                                           Data Docs and other reports
-    stancewire.duckdb                                  a view per table over its Parquet files
+    stancewire.duckdb                                  a view per table over its committed files
 
 A run writes every chunk into its staging folder; only when every stage has
-passed validation are the staged partitions swapped into place, one rename per
-table (the partition of the same run date is replaced, so a rerun never
-duplicates rows). A swap interrupted by a crash is repaired by ``recover()``.
+passed validation are the staged files moved beside the published ones and made
+visible, all tables at once, by one atomic rename of the manifest. Readers (the
+DuckDB views, ``read_table``) see only the files the manifest names, so a run
+killed at any moment leaves the warehouse as it was; ``recover()`` removes what it
+left behind.
 Nothing outside this module touches these paths, so another store or engine can
 replace it without changing ``stages/``.
 """
@@ -36,7 +39,7 @@ from stages.schemas import SCHEMAS
 
 CATALOG_FILE = "stancewire.duckdb"
 LOCK_FILE = ".lock"
-_REPLACED = ".replaced-"
+MANIFEST_FILE = "_manifest.json"
 
 
 class SchemaError(ValueError):
@@ -150,20 +153,38 @@ class Warehouse:
     def _staging(self, run_id: str) -> Path:
         return self.root / "_staging" / run_id
 
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST_FILE
+
+    def manifest(self) -> dict[str, list[str]]:
+        """The committed files of every table (paths relative to the warehouse), the one source of truth."""
+        try:
+            data: dict[str, list[str]] = json.loads(self.manifest_path.read_text(encoding="utf-8"))["files"]
+        except FileNotFoundError:
+            return {table: [] for table in SCHEMAS}
+        return {table: list(data.get(table, [])) for table in SCHEMAS}
+
+    def _commit(self, files: dict[str, list[str]]) -> None:
+        tmp = self.manifest_path.with_suffix(".json.tmp")
+        tmp.write_text(
+            json.dumps({"files": {t: sorted(f) for t, f in files.items()}}, indent=0), encoding="utf-8"
+        )
+        os.replace(tmp, self.manifest_path)  # the commit: one atomic rename
+
     # --- writing a run -------------------------------------------------------------------------
     def begin(self, run_id: str) -> None:
-        """Prepare a run: repair any interrupted publish and drop staged output of an earlier try."""
+        """Prepare a run: drop what a run that died before its commit left behind."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.recover()
-        shutil.rmtree(self._staging(run_id), ignore_errors=True)
 
     def write_part(self, run_id: str, table: str, run_date: date, frame: pd.DataFrame, part: str) -> int:
         """Write one chunk of ``table`` into the run's staging area; returns its row count."""
         arrow = to_arrow(table, frame, run_id)
         folder = self._staging(run_id) / table / _partition(run_date)
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"part-{part}.parquet"
-        tmp = folder / f".part-{part}.parquet.tmp"
+        target = folder / f"part-{run_id}-{part}.parquet"
+        tmp = folder / f".{target.name}.tmp"
         pq.write_table(arrow, tmp, compression="zstd")
         os.replace(tmp, target)
         return arrow.num_rows
@@ -173,31 +194,47 @@ class Warehouse:
         files = sorted((self._staging(run_id) / table).glob("run_date=*/part-*.parquet"))
         return _read_files(table, files, columns)
 
-    def publish(self, run_id: str, run_date: date, tables: Iterable[str]) -> None:
-        """Swap each staged table partition into place, replacing the same run date's partition."""
+    def publish(
+        self, run_id: str, run_date: date, tables: Iterable[str], replace: Iterable[str] = ()
+    ) -> None:
+        """Commit the run's staged files of ``tables``: they are moved beside the published ones, then
+        made visible all at once by replacing the manifest (one atomic rename). For the tables in
+        ``replace``, the run date's earlier files leave the manifest in the same commit.
+
+        A crash before the commit leaves the warehouse as it was (``recover`` removes the moved files
+        no manifest names); a crash after it only leaves replaced files to delete.
+        """
+        files = self.manifest()
+        partition = _partition(run_date)
+        dropped: list[str] = []
+        for table in replace:
+            keep = [f for f in files[table] if f"/{partition}/" not in f]
+            dropped += [f for f in files[table] if f not in keep]
+            files[table] = keep
         for table in tables:
-            staged = self._staging(run_id) / table / _partition(run_date)
-            if not staged.is_dir():
+            staged = sorted((self._staging(run_id) / table / partition).glob("part-*.parquet"))
+            if not staged:
                 raise FileNotFoundError(f"nothing staged for table {table!r} in run {run_id}")
-            final = self.root / table / _partition(run_date)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            old = final.parent / f"{_REPLACED}{final.name}"
-            if old.exists():
-                shutil.rmtree(old)
-            if final.exists():
-                os.rename(final, old)
-            os.rename(staged, final)
-            shutil.rmtree(old, ignore_errors=True)
+            final = self.root / table / partition
+            final.mkdir(parents=True, exist_ok=True)
+            for path in staged:
+                os.replace(path, final / path.name)
+                files[table].append(f"{table}/{partition}/{path.name}")
+        self._commit(files)
+        kept = {f for names in files.values() for f in names}
+        for rel in dropped:
+            if rel not in kept:  # a rerun with the same run id rewrote the same file name
+                (self.root / rel).unlink(missing_ok=True)
         shutil.rmtree(self._staging(run_id), ignore_errors=True)
 
     def recover(self) -> None:
-        """Finish or undo a publish that a crash interrupted between its two renames."""
-        for old in self.root.glob(f"*/{_REPLACED}run_date=*"):
-            final = old.parent / old.name.removeprefix(_REPLACED)
-            if final.exists():
-                shutil.rmtree(old)
-            else:
-                os.rename(old, final)
+        """Remove what a run that died left: staged output, and moved files no manifest names."""
+        shutil.rmtree(self.root / "_staging", ignore_errors=True)
+        committed = {f for names in self.manifest().values() for f in names}
+        for table in SCHEMAS:
+            for path in (self.root / table).glob("run_date=*/*.parquet"):
+                if path.relative_to(self.root).as_posix() not in committed:
+                    path.unlink()
 
     def quarantine(self, run_date: date, name: str, data: bytes) -> Path:
         """Keep a copy of a rejected inbox file; returns its path."""
@@ -208,24 +245,29 @@ class Warehouse:
 
     # --- reading -------------------------------------------------------------------------------
     def tables(self) -> list[str]:
-        """Tables with at least one published partition."""
-        return [t for t in SCHEMAS if any((self.root / t).glob("run_date=*/*.parquet"))]
+        """Tables with at least one committed file."""
+        return [t for t, files in self.manifest().items() if files]
 
     def read_table(
         self, table: str, run_date: date | None = None, columns: list[str] | None = None
     ) -> pd.DataFrame:
         """A published table (one run date, or all), without the ``run_date`` partition column."""
-        pattern = f"{_partition(run_date)}/*.parquet" if run_date else "run_date=*/*.parquet"
-        return _read_files(table, sorted((self.root / table).glob(pattern)), columns)
+        files = self.manifest()[table]
+        if run_date is not None:
+            files = [f for f in files if f"/{_partition(run_date)}/" in f]
+        return _read_files(table, [self.root / f for f in files], columns)
 
     def refresh_catalog(self) -> None:
-        """(Re)create the DuckDB file with one view per published table over its Parquet files."""
+        """(Re)create the DuckDB file with one view per table over its committed Parquet files only."""
         self.root.mkdir(parents=True, exist_ok=True)
+        files = self.manifest()
         with duckdb.connect(str(self.catalog_path)) as con:
-            for table in self.tables():
-                glob = str((self.root / table).resolve() / "run_date=*" / "*.parquet")
+            for table, names in files.items():
+                if not names:
+                    continue
+                paths = ", ".join(_sql_string(str((self.root / f).resolve())) for f in names)
                 con.execute(
-                    f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({_sql_string(glob)}, "
+                    f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{paths}], "
                     "hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true)"
                 )
 

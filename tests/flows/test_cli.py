@@ -65,7 +65,7 @@ def warehouse(tmp_path: Path) -> Path:
         }
     )
     wh.write_part("r1", "rejects", date(2026, 11, 29), frame, "00000")
-    wh.publish("r1", date(2026, 11, 29), ["rejects"])
+    wh.publish("r1", date(2026, 11, 29), ["rejects"], replace=["rejects"])
     wh.refresh_catalog()
     return wh.root
 

@@ -41,7 +41,7 @@ def test_to_arrow_enforces_the_declared_schema() -> None:
 def publish(wh: Warehouse, run_id: str, *paths: str, day: date = DAY) -> None:
     wh.begin(run_id)
     wh.write_part(run_id, "rejects", day, rejects(*paths), "00000")
-    wh.publish(run_id, day, ["rejects"])
+    wh.publish(run_id, day, ["rejects"], replace=["rejects"])
     wh.refresh_catalog()
 
 
@@ -63,13 +63,28 @@ def test_rerun_of_a_day_replaces_its_partition_and_keeps_other_days(tmp_path: Pa
     assert rows == [(date(2026, 11, 28), "old.txt", "r0"), (DAY, "a.txt", "r2"), (DAY, "b.txt", "r2")]
 
 
-def test_a_publish_cut_between_its_renames_is_repaired(tmp_path: Path) -> None:
+def test_files_moved_by_a_run_that_died_before_its_commit_stay_invisible_and_are_removed(
+    tmp_path: Path,
+) -> None:
     wh = Warehouse(tmp_path)
     publish(wh, "r1", "a.txt")
-    final = tmp_path / "rejects" / f"run_date={DAY}"
-    final.rename(final.parent / f".replaced-{final.name}")  # the crash: old moved away, new not yet in
+    wh.write_part("r2", "rejects", DAY, rejects("half.txt"), "00000")
+    staged = next((tmp_path / "_staging" / "r2").rglob("*.parquet"))
+    orphan = tmp_path / "rejects" / f"run_date={DAY}" / staged.name
+    staged.rename(orphan)  # the crash: moved into place, manifest not yet replaced
+    assert wh.read_table("rejects")["source_path"].tolist() == ["a.txt"], "readers see committed files only"
+    wh.begin("r3")
+    assert not orphan.exists() and not (tmp_path / "_staging").exists()
+    assert wh.read_table("rejects")["source_path"].tolist() == ["a.txt"]
+
+
+def test_publishing_without_replace_appends_to_the_night(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path)
+    publish(wh, "r1", "a.txt")
     wh.begin("r2")
-    assert wh.read_table("rejects")["source_path"].tolist() == ["a.txt"], "the old partition is put back"
+    wh.write_part("r2", "rejects", DAY, rejects("c.txt"), "00000")
+    wh.publish("r2", DAY, ["rejects"])
+    assert sorted(wh.read_table("rejects")["source_path"]) == ["a.txt", "c.txt"]
 
 
 def test_staged_output_of_a_failed_try_is_dropped_on_retry(tmp_path: Path) -> None:
