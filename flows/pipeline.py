@@ -259,7 +259,7 @@ def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSumma
     The warehouse's write lock is taken first: a second run exits at once with ``WarehouseBusy``.
     """
     names = source.list()
-    warehouse = Warehouse(settings.warehouse)
+    warehouse = Warehouse(settings.warehouse, crash_at=settings.crash_at)
     run_id = make_run_id(run_date, source, names)
     with warehouse.lock(run_id):
         ctx = RunContext(

@@ -16,6 +16,7 @@ environment variable or by the command line.
 | chunks processed at once | ``STANCEWIRE_WORKERS`` | 2 |
 | Data Docs | ``STANCEWIRE_DATA_DOCS`` (0/1) | 1 |
 | largest article (bytes of a file or a JSON line) | ``STANCEWIRE_MAX_ARTICLE_BYTES`` | 10 MiB |
+| crash-safety tests only: SIGKILL the run at a publish step (``staged``/``moved``/``committed``) | ``STANCEWIRE_CRASH_AT`` | unset |
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class Settings:
     workers: int
     data_docs: bool
     max_article_bytes: int
+    crash_at: str | None = None
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
@@ -101,4 +103,5 @@ def load_settings() -> Settings:
         workers=_int("STANCEWIRE_WORKERS", 2),
         data_docs=os.environ.get("STANCEWIRE_DATA_DOCS", "1") not in ("0", "false", "no"),
         max_article_bytes=_int("STANCEWIRE_MAX_ARTICLE_BYTES", 10 * 1024 * 1024),
+        crash_at=os.environ.get("STANCEWIRE_CRASH_AT") or None,
     )

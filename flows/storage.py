@@ -21,9 +21,11 @@ replace it without changing ``stages/``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -85,8 +87,14 @@ def _sql_string(value: str) -> str:
 class Warehouse:
     """A warehouse folder: staged writes, atomic publish, reads and the DuckDB catalog."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, crash_at: str | None = None) -> None:
+        """``crash_at`` names a publish step at which the process kills itself (crash-safety tests)."""
         self.root = root
+        self.crash_at = crash_at
+
+    def _crash_point(self, step: str) -> None:
+        if self.crash_at == step:
+            os.kill(os.getpid(), signal.SIGKILL)
 
     @property
     def catalog_path(self) -> Path:
@@ -204,6 +212,7 @@ class Warehouse:
         A crash before the commit leaves the warehouse as it was (``recover`` removes the moved files
         no manifest names); a crash after it only leaves replaced files to delete.
         """
+        self._crash_point("staged")
         files = self.manifest()
         partition = _partition(run_date)
         dropped: list[str] = []
@@ -220,12 +229,16 @@ class Warehouse:
             for path in staged:
                 os.replace(path, final / path.name)
                 files[table].append(f"{table}/{partition}/{path.name}")
+        self._crash_point("moved")
         self._commit(files)
+        self._crash_point("committed")
         kept = {f for names in files.values() for f in names}
         for rel in dropped:
             if rel not in kept:  # a rerun with the same run id rewrote the same file name
                 (self.root / rel).unlink(missing_ok=True)
         shutil.rmtree(self._staging(run_id), ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (self.root / "_staging").rmdir()  # only when no other run's staging is left
 
     def recover(self) -> None:
         """Remove what a run that died left: staged output, and moved files no manifest names."""
