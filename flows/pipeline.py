@@ -12,6 +12,7 @@ A suite that fails stops the run before anything is published.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import uuid
 from collections.abc import Sequence
@@ -38,7 +39,15 @@ from flows.storage import Warehouse  # noqa: E402
 from flows.validation import TableValidation, Validator  # noqa: E402
 from stages.aggregate import aggregate_daily, article_days  # noqa: E402
 from stages.cleanup import cleanup  # noqa: E402
-from stages.ingest import DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE, ingest  # noqa: E402
+from stages.ingest import (  # noqa: E402
+    DUPLICATE,
+    OUTSIDE_INBOX,
+    TOO_LARGE,
+    UNREADABLE,
+    file_ledger,
+    file_sha256,
+    ingest,
+)
 
 # Rejects whose bytes are not copied to quarantine: fine files (duplicates) and files not read.
 NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE})
@@ -59,6 +68,8 @@ class RunContext:
     validator: Validator
     models: Models
     max_article_bytes: int
+    processed: set[str] = field(default_factory=set)  # file hashes of earlier runs: not read again
+    skipped: list[str] = field(default_factory=list)
     validations: list[TableValidation] = field(default_factory=list)
     # Every attempt writes files of its own names, so a retried run never overwrites a committed file.
     attempt: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
@@ -89,10 +100,10 @@ class RunSummary:
     counts: dict[str, int]
 
 
-def make_run_id(run_date: date, source: Source, names: Sequence[str]) -> str:
-    """Deterministic: the same inbox listing on the same run date gives the same id."""
+def make_run_id(run_date: date, started_at: datetime, source: Source, names: Sequence[str]) -> str:
+    """The run date, the start time and a digest of the inbox listing: one id per run."""
     digest = hashlib.sha256("\n".join([source.location, *names]).encode()).hexdigest()[:8]
-    return f"{run_date.strftime('%Y%m%d')}-{digest}"
+    return f"{run_date.strftime('%Y%m%d')}-{started_at.strftime('%H%M%S')}-{digest}"
 
 
 def _retry_on_io_error(task: Any, task_run: Any, state: Any) -> bool:
@@ -118,10 +129,16 @@ IO_RETRY_DELAY_S = 2
     retry_condition_fn=_retry_on_io_error,
 )
 def ingest_chunk(ctx: RunContext, names: list[str], part: str, seen: dict[str, str]) -> pd.DataFrame:
-    files = [ctx.source.read(name) for name in names]
+    read = [ctx.source.read(name) for name in names]
+    files = [f for f in read if file_sha256(f) not in ctx.processed]  # unread files (no hash) are new
+    with ctx._lock:
+        ctx.skipped += [f.rel_path for f in read if file_sha256(f) in ctx.processed]
     articles, rejects = ingest(
         files, ingested_at=ctx.started_at, seen=seen, max_article_bytes=ctx.max_article_bytes
     )
+    ledger = file_ledger(files, articles, rejects).drop_duplicates("file_sha256")
+    ctx.processed.update(ledger["file_sha256"])  # a copy later in this run is a duplicate, not a new file
+    ctx.save("files", ledger, part)
     by_name = {f.rel_path: f.data for f in files}
     quarantined = [
         None
@@ -154,10 +171,23 @@ def stances_chunk(ctx: RunContext, sentences: pd.DataFrame, part: str) -> int:
 
 @task(name="aggregate", cache_policy=NO_CACHE)
 def aggregate_run(ctx: RunContext) -> int:
-    stances = ctx.warehouse.read_staged(
-        ctx.run_id, "stances", ["article_id", "source_actor", "target_actor", "stance", "score"]
+    """stance_daily of the whole night: the stances published earlier for this run date and this run's."""
+    stance_cols = ["article_id", "source_actor", "target_actor", "stance", "score"]
+    article_cols = ["article_id", "published_at"]
+    stances = pd.concat(
+        [
+            ctx.warehouse.read_table("stances", ctx.run_date, stance_cols),
+            ctx.warehouse.read_staged(ctx.run_id, "stances", stance_cols),
+        ],
+        ignore_index=True,
     )
-    articles = ctx.warehouse.read_staged(ctx.run_id, "articles", ["article_id", "published_at"])
+    articles = pd.concat(
+        [
+            ctx.warehouse.read_table("articles", ctx.run_date, article_cols),
+            ctx.warehouse.read_staged(ctx.run_id, "articles", article_cols),
+        ],
+        ignore_index=True,
+    )
     daily = aggregate_daily(stances, article_days(articles, ctx.run_date))
     return len(ctx.save("stance_daily", daily, ctx.part("all")))
 
@@ -200,6 +230,7 @@ def publish_run(ctx: RunContext, n_files: int) -> dict[str, int]:
                 "finished_at": datetime.now(UTC),
                 "inbox": ctx.source.location,
                 "n_files": n_files,
+                "n_skipped": len(ctx.skipped),
                 "n_articles": counts["articles"],
                 "n_rejects": counts["rejects"],
                 "n_sentences": counts["sentences"],
@@ -214,7 +245,11 @@ def publish_run(ctx: RunContext, n_files: int) -> dict[str, int]:
     dq = _dq_frame(ctx.validations)
     ctx.validator.check("dq_results", dq.assign(run_id=ctx.run_id))
     ctx.warehouse.write_part(ctx.run_id, "dq_results", ctx.run_date, dq, ctx.part("all"))
-    ctx.warehouse.publish(ctx.run_id, ctx.run_date, TABLES, replace=TABLES)
+    if counts["files"] or counts["rejects"]:
+        # Append this run's rows to the night; stance_daily is recomputed for the whole night.
+        ctx.warehouse.publish(ctx.run_id, ctx.run_date, TABLES, replace=["stance_daily"])
+    else:
+        ctx.warehouse.publish(ctx.run_id, ctx.run_date, ["runs"])  # nothing new: only the runs table changes
     ctx.warehouse.refresh_catalog()
     rejected = ctx.warehouse.read_table("rejects", ctx.run_date, ["reason"])["reason"].value_counts()
     create_markdown_artifact(
@@ -260,12 +295,13 @@ def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSumma
     """
     names = source.list()
     warehouse = Warehouse(settings.warehouse, crash_at=settings.crash_at)
-    run_id = make_run_id(run_date, source, names)
+    started_at = datetime.now(UTC).replace(microsecond=0)
+    run_id = make_run_id(run_date, started_at, source, names)
     with warehouse.lock(run_id):
         ctx = RunContext(
             run_id=run_id,
             run_date=run_date,
-            started_at=datetime.now(UTC).replace(microsecond=0),
+            started_at=started_at,
             source=source,
             warehouse=warehouse,
             validator=Validator(
@@ -281,7 +317,10 @@ def _run_locked(ctx: RunContext, settings: Settings, names: list[str]) -> RunSum
     warehouse = ctx.warehouse
     warehouse.begin(ctx.run_id)
     chunks = [names[i : i + settings.chunk_size] for i in range(0, len(names), settings.chunk_size)] or [[]]
-    seen: dict[str, str] = {}
+    # Incremental: files read by earlier runs are skipped, articles seen before are duplicates.
+    ctx.processed = set(warehouse.read_table("files", columns=["file_sha256"])["file_sha256"])
+    published = warehouse.read_table("articles", columns=["article_id", "source_path"])
+    seen: dict[str, str] = dict(zip(published["article_id"], published["source_path"], strict=True))
     in_flight: list[PrefectFuture[int]] = []
     for number, chunk in enumerate(chunks):
         part = ctx.part(f"{number:05d}")
@@ -298,6 +337,10 @@ def _run_locked(ctx: RunContext, settings: Settings, names: list[str]) -> RunSum
         future.result()
     aggregate_run(ctx)
     counts = publish_run(ctx, len(names))
+    if ctx.skipped:
+        logging.getLogger("stancewire").info(
+            "skipped %d file(s) already processed: %s", len(ctx.skipped), ctx.skipped[:5]
+        )
     return RunSummary(
         run_id=ctx.run_id,
         run_date=ctx.run_date,

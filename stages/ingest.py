@@ -285,7 +285,7 @@ def ingest(
     articles: list[dict[str, Any]] = []
     rejects: list[dict[str, Any]] = []
     for raw in files:
-        file_hash = hashlib.sha256(raw.data).hexdigest() if raw.problem is None else None
+        file_hash = file_sha256(raw)
         for row in _file_rows(raw, html_extractor, max_article_bytes):
             if "reason" in row:
                 rejects.append({**row, "file_sha256": file_hash})
@@ -311,3 +311,31 @@ def ingest(
     rej["source_line"] = rej["source_line"].astype("Int64")
     rej["quarantined_path"] = pd.Series([None] * len(rej), index=rej.index, dtype="str")
     return art[columns("articles")], rej[columns("rejects")]
+
+
+def file_sha256(raw: RawFile) -> str | None:
+    """The SHA-256 of a file's bytes, or None for a file the source did not read."""
+    return hashlib.sha256(raw.data).hexdigest() if raw.problem is None else None
+
+
+def file_ledger(files: Sequence[RawFile], articles: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:
+    """One row per file that was read: its hash, size and how many articles and rejects it gave.
+
+    The ledger is what makes runs incremental: a file whose hash is in it is not processed again.
+    """
+    made = articles["source_path"].value_counts()
+    refused = rejects["source_path"].value_counts()
+    rows = [
+        {
+            "file_sha256": digest,
+            "source_path": raw.rel_path,
+            "size_bytes": len(raw.data),
+            "n_articles": int(made.get(raw.rel_path, 0)),
+            "n_rejects": int(refused.get(raw.rel_path, 0)),
+        }
+        for raw in files
+        if (digest := file_sha256(raw)) is not None
+    ]
+    return pd.DataFrame(rows, columns=columns("files")).astype(
+        {"size_bytes": "int64", "n_articles": "int64", "n_rejects": "int64"}
+    )

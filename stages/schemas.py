@@ -33,6 +33,16 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("run_id", pa.string(), nullable=False),
         ]
     ),
+    "files": pa.schema(
+        [
+            pa.field("file_sha256", pa.string(), nullable=False),
+            pa.field("source_path", pa.string(), nullable=False),
+            pa.field("size_bytes", pa.int64(), nullable=False),
+            pa.field("n_articles", pa.int64(), nullable=False),
+            pa.field("n_rejects", pa.int64(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
     "paragraphs": pa.schema(
         [
             pa.field("article_id", pa.string(), nullable=False),
@@ -126,6 +136,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("finished_at", _TS, nullable=False),
             pa.field("inbox", pa.string(), nullable=False),
             pa.field("n_files", pa.int64(), nullable=False),
+            pa.field("n_skipped", pa.int64(), nullable=False),
             pa.field("n_articles", pa.int64(), nullable=False),
             pa.field("n_rejects", pa.int64(), nullable=False),
             pa.field("n_sentences", pa.int64(), nullable=False),

@@ -25,11 +25,17 @@ FIRST, SECOND = "2026-11-28", "2026-11-29"
 
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory: pytest.TempPathFactory, seed_bytes: bytes) -> Path:
+    """The first night's inbox holds the seed; the second night a feed arrives beside it."""
     root = tmp_path_factory.mktemp("crash-inbox")
     (root / "seed.txt").write_bytes(seed_bytes)
-    rows = [
-        {"text": f"Story {i}: Lavrov accused NATO of raising tensions, officials said."} for i in range(3)
-    ]
+    return root
+
+
+@pytest.fixture(scope="module")
+def second_inbox(inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("crash-inbox-2") / "inbox"
+    shutil.copytree(inbox, root)
+    rows = [{"text": f"Story {i}: Lavrov accused NATO of raising tensions."} for i in range(3)]
     (root / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return root
 
@@ -70,7 +76,10 @@ def committed_state(warehouse: Path) -> dict[str, str]:
 
 def counts(warehouse: Path) -> dict[str, int]:
     wh = Warehouse(warehouse)
-    return {t: len(wh.read_table(t)) for t in ("articles", "sentences", "stances", "stance_daily", "rejects")}
+    return {
+        t: len(wh.read_table(t))
+        for t in ("articles", "sentences", "stances", "stance_daily", "rejects", "files")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -82,29 +91,29 @@ def first_night(prefect_harness: None, inbox: Path, tmp_path_factory: pytest.Tem
 
 
 @pytest.fixture(scope="module")
-def clean(first_night: Path, inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+def clean(first_night: Path, second_inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
     """Row counts after two clean nights: what every crash-and-rerun must end with."""
     warehouse = tmp_path_factory.mktemp("clean") / "wh"
     shutil.copytree(first_night, warehouse)
-    assert run_cli(inbox, warehouse, SECOND).returncode == 0
+    assert run_cli(second_inbox, warehouse, SECOND).returncode == 0
     return counts(warehouse)
 
 
 @pytest.mark.parametrize("step", ["staged", "moved", "committed"])
 def test_a_run_killed_at_any_publish_step_loses_and_duplicates_nothing(
-    first_night: Path, inbox: Path, clean: dict[str, int], tmp_path: Path, step: str
+    first_night: Path, second_inbox: Path, clean: dict[str, int], tmp_path: Path, step: str
 ) -> None:
     warehouse = tmp_path / "wh"
     shutil.copytree(first_night, warehouse)
     before = committed_state(warehouse)
-    killed = run_cli(inbox, warehouse, SECOND, crash_at=step)
+    killed = run_cli(second_inbox, warehouse, SECOND, crash_at=step)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     if step == "committed":
         assert committed_state(warehouse) != before, "the commit happened: the night is published whole"
         assert counts(warehouse) == clean
     else:
         assert committed_state(warehouse) == before, "nothing of the killed run is visible"
-    rerun = run_cli(inbox, warehouse, SECOND)
+    rerun = run_cli(second_inbox, warehouse, SECOND)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert counts(warehouse) == clean, "the rerun completes the work, without duplicates"
     on_disk = {p.relative_to(warehouse).as_posix() for p in warehouse.glob("*/run_date=*/*.parquet")}

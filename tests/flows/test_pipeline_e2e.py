@@ -118,6 +118,7 @@ def test_daily_table_uses_publication_day_and_dq_results_are_all_green(warehouse
     assert days["2022-10-10"] >= 1 and days[RUN_DATE] >= 10
     dq = query(warehouse, "select table_name, success, n_batches from dq_results order by 1")
     assert {t for t, _, _ in dq} == {
+        "files",
         "mentions",
         "articles",
         "paragraphs",
@@ -133,15 +134,46 @@ def test_daily_table_uses_publication_day_and_dq_results_are_all_green(warehouse
     assert (warehouse / "reports" / "data_docs" / "index.html").is_file()
 
 
-def test_rerun_of_the_same_night_duplicates_nothing(warehouse: Path, inbox: Path) -> None:
+def test_rerun_of_the_same_night_duplicates_nothing_and_only_adds_a_runs_row(
+    warehouse: Path, inbox: Path
+) -> None:
     from flows.pipeline import nightly
 
-    before = query(warehouse, "select count(*) from stances")
-    first_run = query(warehouse, "select run_id from runs")
+    tables = ("articles", "rejects", "sentences", "stances", "stance_daily", "files", "dq_results")
+    before = {t: query(warehouse, f"select count(*) from {t}") for t in tables}
+    manifest_before = json.loads((warehouse / "_manifest.json").read_text())["files"]
     nightly(inbox=str(inbox), warehouse=str(warehouse), run_date=RUN_DATE, chunk_size=2)
-    assert query(warehouse, "select count(*) from stances") == before
-    assert query(warehouse, "select run_id from runs") == first_run, "same inbox, same night: same run id"
-    assert query(warehouse, "select count(*) from articles") == [(3,)]
+    assert {t: query(warehouse, f"select count(*) from {t}") for t in tables} == before
+    manifest_after = json.loads((warehouse / "_manifest.json").read_text())["files"]
+    assert {t: f for t, f in manifest_after.items() if t != "runs"} == {
+        t: f for t, f in manifest_before.items() if t != "runs"
+    }
+    runs = query(warehouse, "select n_files, n_skipped, n_articles from runs order by started_at, run_id")
+    assert runs[-1] == (4, 4, 0), "the second run found every file already processed"
+
+
+def test_a_new_file_on_the_same_night_is_added_to_it(warehouse: Path, inbox: Path, tmp_path: Path) -> None:
+    from flows.pipeline import nightly
+
+    shutil.copytree(inbox, tmp_path / "inbox", symlinks=True)
+    (tmp_path / "inbox" / "late.txt").write_text("Lavrov accused NATO of provocations on Tuesday.")
+    articles = query(warehouse, "select count(*) from articles")[0][0]
+    nightly(inbox=str(tmp_path / "inbox"), warehouse=str(warehouse), run_date=RUN_DATE, chunk_size=2)
+    assert query(warehouse, "select count(*) from articles")[0][0] == articles + 1
+    late = query(
+        warehouse,
+        "select distinct source_actor, target_actor, stance from stances join articles using (article_id) "
+        "where source_path = 'late.txt' and stance <> 'neutral'",
+    )
+    assert late == [("RUS", "NATO", "against")]
+    daily = query(
+        warehouse,
+        "select sum(n_total) from stance_daily where source_actor = 'RUS' and target_actor = 'NATO'",
+    )
+    stances = query(
+        warehouse, "select count(*) from stances where source_actor = 'RUS' and target_actor = 'NATO'"
+    )
+    assert daily == stances, "stance_daily is recomputed over the whole night"
 
 
 def test_cli_sql_reads_the_flow_output(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -164,8 +196,8 @@ def test_a_failing_suite_stops_the_run_and_publishes_nothing(
         {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "stance", "value_set": ["favor"]}}
     )
     (strict / "stances.json").write_text(json.dumps(suite))
-    settings = load_settings().with_overrides(warehouse=warehouse, expectations_dir=strict, data_docs=False)
-    before = query(warehouse, "select count(*) from articles where run_date = date '2026-11-30'")
+    fresh = tmp_path / "fresh-warehouse"
+    settings = load_settings().with_overrides(warehouse=fresh, expectations_dir=strict, data_docs=False)
 
     @flow(validate_parameters=False)
     def strict_run() -> None:
@@ -175,8 +207,8 @@ def test_a_failing_suite_stops_the_run_and_publishes_nothing(
 
     with pytest.raises(ValidationFailed, match=r"'stances' failed .*expect_column_values_to_be_in_set"):
         strict_run()
-    assert before == [(0,)]
-    assert Warehouse(warehouse).read_table("articles").shape[0] == 3, "the failed night published nothing"
+    assert Warehouse(fresh).read_table("articles").empty, "the failed night published nothing"
+    assert not (fresh / ".lock").exists(), "the lock is released on failure"
 
 
 def test_each_run_publishes_a_prefect_artifact_with_counts_rejects_and_checks(warehouse: Path) -> None:

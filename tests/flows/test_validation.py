@@ -12,7 +12,7 @@ from flows.settings import PROJECT_ROOT
 from flows.validation import ValidationFailed, Validator, load_suite
 from stages.aggregate import aggregate_daily, article_days
 from stages.cleanup import cleanup
-from stages.ingest import RawFile, ingest
+from stages.ingest import RawFile, file_ledger, ingest
 from stages.schemas import SCHEMAS, TABLES
 from stages.sentences import split_sentences
 from stages.stance import find_mentions, tag_stances
@@ -30,7 +30,9 @@ def validator() -> Validator:
 def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[no-untyped-def]
     """Real stage output for the seed plus one bad file, and the run's bookkeeping rows."""
     now = datetime(2026, 11, 29, tzinfo=UTC)
-    articles, rejects = ingest([RawFile("seed.txt", seed_bytes), RawFile("bad.txt", b"")], ingested_at=now)
+    raw = [RawFile("seed.txt", seed_bytes), RawFile("bad.txt", b"")]
+    articles, rejects = ingest(raw, ingested_at=now)
+    files = file_ledger(raw, articles, rejects)
     paragraphs, removed = cleanup(articles, models.identify_language)
     sentences = split_sentences(paragraphs, models.segmenter)
     stances = tag_stances(sentences, models.tagger)
@@ -44,6 +46,7 @@ def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[
                 "finished_at": now,
                 "inbox": "data/samples",
                 "n_files": 2,
+                "n_skipped": 0,
                 "n_articles": 1,
                 "n_rejects": 1,
                 "n_sentences": len(sentences),
@@ -75,6 +78,7 @@ def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[
         "sentences": sentences,
         "stances": stances,
         "mentions": mentions,
+        "files": files,
         "stance_daily": daily,
         "runs": runs.drop(columns="run_id"),
         "dq_results": dq,
@@ -107,6 +111,7 @@ BROKEN = [
     ("sentences", _set("text", None), "expect_column_values_to_not_be_null"),
     ("stances", _set("stance", "maybe"), "expect_column_values_to_be_in_set"),
     ("mentions", _set("actor_id", "russia"), "expect_column_values_to_match_regex"),
+    ("files", _duplicate_first_row, "expect_column_values_to_be_unique"),
     ("stances", _set("score", 2.0), "expect_column_values_to_be_between"),
     ("stance_daily", _set("n_total", 0), "expect_column_values_to_be_between"),
     ("rejects", _set("reason", "gremlins"), "expect_column_values_to_be_in_set"),
