@@ -312,6 +312,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _printable(table: Any) -> Any:
+    """Interval columns (``finished_at - started_at``) as text: CSV and pandas cannot show them."""
+    import pyarrow as pa
+
+    for index, column in enumerate(table.schema):
+        if pa.types.is_interval(column.type):
+            values = table.column(index).to_pylist()
+            text = pa.array([_interval_text(v) if v is not None else None for v in values], pa.string())
+            table = table.set_column(index, column.name, text)
+    return table
+
+
+def _interval_text(value: Any) -> str:
+    months, days, nanoseconds = value.months, value.days, value.nanoseconds
+    seconds = nanoseconds / 1e9
+    text = f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}:{seconds % 60:06.3f}"
+    prefix = f"{months} months " if months else ""
+    return f"{prefix}{days} days {text}" if days else f"{prefix}{text}"
+
+
 def _cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
     import pyarrow.csv as pacsv
@@ -327,7 +347,7 @@ def _cmd_sql(args: argparse.Namespace) -> int:
         result = con.sql(args.query)
         if result is None:
             raise UserError("the statement returned no rows to show (stancewire sql is for queries)")
-        table = result.to_arrow_table()
+        table = _printable(result.to_arrow_table())
     except duckdb.Error as err:
         raise UserError(f"SQL error: {str(err).splitlines()[0]}") from None
     finally:

@@ -149,3 +149,10 @@ def test_serve_mistakes_are_one_line(
 ) -> None:
     assert main(argv) == 2
     assert message in one_line_error(capsys)
+
+
+def test_sql_shows_intervals_in_every_format(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    query = "select interval 3723 seconds + interval 500 milliseconds as took"
+    for fmt in ("table", "csv", "json"):
+        assert main(["sql", query, "--warehouse", str(warehouse), "--format", fmt]) == 0
+        assert "01:02:03.500" in capsys.readouterr().out
