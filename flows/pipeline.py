@@ -12,7 +12,6 @@ A suite that fails stops the run before anything is published.
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 import uuid
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from flows.settings import Settings, configure_runtime_environment, load_setting
 
 configure_runtime_environment()
 
-from prefect import flow, task  # noqa: E402
+from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402  (Prefect must see the environment defaults first)
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
@@ -338,9 +337,10 @@ def _run_locked(ctx: RunContext, settings: Settings, names: list[str]) -> RunSum
     aggregate_run(ctx)
     counts = publish_run(ctx, len(names))
     if ctx.skipped:
-        logging.getLogger("stancewire").info(
-            "skipped %d file(s) already processed: %s", len(ctx.skipped), ctx.skipped[:5]
+        get_run_logger().warning(
+            "skipped %d file(s) already processed (same content hash): %s", len(ctx.skipped), ctx.skipped[:5]
         )
+
     return RunSummary(
         run_id=ctx.run_id,
         run_date=ctx.run_date,
