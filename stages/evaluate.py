@@ -51,8 +51,12 @@ def paragraph_counts(
     return ParagraphCounts(matched, sum(pred.values()), sum(want.values()), leaked)
 
 
-def _micro(true_positive: int, predicted: int, gold: int) -> tuple[float, float, float]:
-    """Precision, recall and F1 from counts (an empty side scores 1: nothing was missed or invented)."""
+def _micro(items: Sequence[ParagraphCounts] | Sequence[SentenceCase]) -> tuple[float, float, float]:
+    """Micro-averaged precision, recall and F1 over items with true_positive/predicted/gold counts
+    (an empty side scores 1: nothing was missed or invented)."""
+    true_positive = sum(c.true_positive for c in items)
+    predicted = sum(c.predicted for c in items)
+    gold = sum(c.gold for c in items)
     precision = true_positive / predicted if predicted else 1.0
     recall = true_positive / gold if gold else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -62,9 +66,7 @@ def _micro(true_positive: int, predicted: int, gold: int) -> tuple[float, float,
 def paragraph_scores(counts: Iterable[ParagraphCounts]) -> dict[str, float]:
     """Micro-averaged paragraph precision, recall, F1 and total leaked noise over documents."""
     items = list(counts)
-    precision, recall, f1 = _micro(
-        sum(c.true_positive for c in items), sum(c.predicted for c in items), sum(c.gold for c in items)
-    )
+    precision, recall, f1 = _micro(items)
     return {
         "n": len(items),
         "paragraph_precision": precision,
@@ -141,9 +143,7 @@ def sentence_case(predicted: Sequence[str], expected: Sequence[str]) -> Sentence
 def sentence_scores(cases: Iterable[SentenceCase]) -> dict[str, float]:
     """Exact-match count and micro-averaged boundary precision, recall and F1."""
     items = list(cases)
-    precision, recall, f1 = _micro(
-        sum(c.true_positive for c in items), sum(c.predicted for c in items), sum(c.gold for c in items)
-    )
+    precision, recall, f1 = _micro(items)
     return {
         "n": len(items),
         "exact": sum(c.exact for c in items),
