@@ -19,6 +19,60 @@ from flows.settings import SettingsError, load_settings
 EXAMPLE_QUERY = "select source_actor, target_actor, stance, count(*) as n from stances group by all order by n desc limit 10"
 
 
+# (stage, help, description, what --dataset is) of each `stancewire eval` command.
+EVAL_COMMANDS = (
+    (
+        "cleanup",
+        "score cleanup",
+        "Score cleanup on a JSON-lines dataset. Rows with raw + gold_paragraphs (+ noise_lines) get paragraph "
+        "precision/recall/F1 (exact match after folding whitespace) and leaked_noise; rows with gold_body + "
+        "raw_html_text get token precision/recall/F1 over word 4-gram shingles, averaged over documents as "
+        "scrapinghub's article-extraction-benchmark does.",
+        "the JSON-lines dataset",
+    ),
+    (
+        "sentences",
+        "score sentence splitting",
+        'Score sentence splitting on a JSON list of {"text", "expected": [sentences]} (the format of pySBD\'s '
+        "Golden Rules). Each text goes through the pipeline's reflow and heading detection, then the splitter; "
+        "prints exact matches and boundary precision/recall/F1, and with --json the failures.",
+        "the JSON dataset",
+    ),
+    (
+        "stance",
+        "score stance tagging",
+        'Score stance tagging on JSON lines {"sentence", "source", "target", "stance"} (source null: the '
+        "sentence's own attitude toward the target), with the pipeline's tagger and the two names as actors. "
+        "Prints accuracy, macro-F1 over favor/against/neutral, per-class scores and, for DSE rows "
+        "(extra.label5), the 5-class macro-F1 that also scores direction.",
+        "the JSON-lines dataset",
+    ),
+)
+# (stage, help, description, default --limit) of each `stancewire bench` command.
+BENCH_COMMANDS = (
+    (
+        "cleanup",
+        "cleanup throughput (MB/s) against reading and folding whitespace",
+        "Cleanup throughput on the 'text' of a JSON-lines corpus, as MB/s and as a ratio to a baseline pass "
+        "that only folds whitespace, best of several runs, one core.",
+        3000,
+    ),
+    (
+        "sentences",
+        "sentence splitting speed (chars/s) against pySBD and blingfire",
+        "Characters per second of stancewire's splitter, pySBD and blingfire on the cleaned body paragraphs "
+        "of a JSON-lines corpus, all in this process, with the ratios.",
+        2000,
+    ),
+    (
+        "stance",
+        "stance tagging speed (sentences/s)",
+        "Sentences per second of the stance tagger on the cleaned, split sentences of a corpus.",
+        1000,
+    ),
+)
+
+
 class UserError(Exception):
     """A mistake in how the command was called; printed as one line."""
 
@@ -72,40 +126,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Score a stage against a gold dataset and print the scores.",
     )
     stages = evaluate.add_subparsers(dest="stage", required=True, metavar="STAGE", parser_class=_Parser)
-    cleanup = stages.add_parser(
-        "cleanup",
-        help="score cleanup",
-        description="Score cleanup on a JSON-lines dataset. Rows with raw + gold_paragraphs (+ noise_lines) "
-        "get paragraph precision/recall/F1 (exact match after folding whitespace) and leaked_noise; rows "
-        "with gold_body + raw_html_text get token precision/recall/F1 over word 4-gram shingles, averaged "
-        "over documents as scrapinghub's article-extraction-benchmark does.",
-    )
-    cleanup.add_argument("--dataset", type=Path, required=True, help="the JSON-lines dataset")
-    cleanup.add_argument(
-        "--html",
-        action="store_true",
-        help="page datasets: extract from html/<id>.html.gz beside the file instead",
-    )
-    cleanup.add_argument("--json", action="store_true", help="print one JSON object")
-    sentences = stages.add_parser(
-        "sentences",
-        help="score sentence splitting",
-        description='Score sentence splitting on a JSON list of {"text", "expected": [sentences]} (the format '
-        "of pySBD's Golden Rules). Each text goes through the pipeline's reflow and heading detection, then "
-        "the splitter; prints exact matches and boundary precision/recall/F1, and with --json the failures.",
-    )
-    sentences.add_argument("--dataset", type=Path, required=True, help="the JSON dataset")
-    sentences.add_argument("--json", action="store_true", help="print one JSON object, failures included")
-    stance = stages.add_parser(
-        "stance",
-        help="score stance tagging",
-        description='Score stance tagging on JSON lines {"sentence", "source", "target", "stance"} (source null: '
-        "the sentence's own attitude toward the target), with the pipeline's tagger and the two names as actors. "
-        "Prints accuracy, macro-F1 over favor/against/neutral, per-class scores and, for DSE rows "
-        "(extra.label5), the 5-class macro-F1 that also scores direction.",
-    )
-    stance.add_argument("--dataset", type=Path, required=True, help="the JSON-lines dataset")
-    stance.add_argument("--json", action="store_true", help="print one JSON object")
+    for name, short, description, dataset in EVAL_COMMANDS:
+        command = stages.add_parser(name, help=short, description=description)
+        command.add_argument("--dataset", type=Path, required=True, help=dataset)
+        if name == "cleanup":
+            command.add_argument(
+                "--html",
+                action="store_true",
+                help="page datasets: extract from html/<id>.html.gz beside the file",
+            )
+        command.add_argument("--json", action="store_true", help="print one JSON object")
 
     bench = sub.add_parser(
         "bench",
@@ -113,32 +143,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Measure throughput in this process against a baseline pass over the same data.",
     )
     bench_stages = bench.add_subparsers(dest="stage", required=True, metavar="STAGE", parser_class=_Parser)
-    bench_cleanup = bench_stages.add_parser(
-        "cleanup",
-        help="cleanup throughput (MB/s) against reading and folding whitespace",
-        description="Cleanup throughput on the 'text' of a JSON-lines corpus, as MB/s and as a ratio to a "
-        "baseline pass that only folds whitespace, best of several runs, one core.",
-    )
-    bench_cleanup.add_argument("--corpus", type=Path, required=True, help="JSON lines with a 'text' field")
-    bench_cleanup.add_argument("--limit", type=int, default=3000, help="articles to use (default 3000)")
-    bench_cleanup.add_argument("--json", action="store_true", help="print one JSON object")
-    bench_sentences = bench_stages.add_parser(
-        "sentences",
-        help="sentence splitting speed (chars/s) against pySBD and blingfire",
-        description="Characters per second of stancewire's splitter, pySBD and blingfire on the cleaned body "
-        "paragraphs of a JSON-lines corpus, all in this process, with the ratios.",
-    )
-    bench_sentences.add_argument("--corpus", type=Path, required=True, help="JSON lines with a 'text' field")
-    bench_sentences.add_argument("--limit", type=int, default=2000, help="articles to use (default 2000)")
-    bench_sentences.add_argument("--json", action="store_true", help="print one JSON object")
-    bench_stance = bench_stages.add_parser(
-        "stance",
-        help="stance tagging speed (sentences/s)",
-        description="Sentences per second of the stance tagger on the cleaned, split sentences of a corpus.",
-    )
-    bench_stance.add_argument("--corpus", type=Path, required=True, help="JSON lines with a 'text' field")
-    bench_stance.add_argument("--limit", type=int, default=1000, help="articles to use (default 1000)")
-    bench_stance.add_argument("--json", action="store_true", help="print one JSON object")
+    for name, short, description, limit in BENCH_COMMANDS:
+        command = bench_stages.add_parser(name, help=short, description=description)
+        command.add_argument("--corpus", type=Path, required=True, help="JSON lines with a 'text' field")
+        command.add_argument("--limit", type=int, default=limit, help=f"articles to use (default {limit})")
+        command.add_argument("--json", action="store_true", help="print one JSON object")
+
     serve = sub.add_parser(
         "serve",
         help="serve the nightly flow on a cron schedule (one machine)",
