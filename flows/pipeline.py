@@ -68,7 +68,7 @@ class RunContext:
     models: Models
     max_article_bytes: int
     processed: set[str] = field(default_factory=set)  # file hashes of earlier runs: not read again
-    skipped: list[str] = field(default_factory=list)
+    skipped: set[str] = field(default_factory=set)
     validations: list[TableValidation] = field(default_factory=list)
     # Every attempt writes files of its own names, so a retried run never overwrites a committed file.
     attempt: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
@@ -129,9 +129,10 @@ IO_RETRY_DELAY_S = 2
 )
 def ingest_chunk(ctx: RunContext, names: list[str], part: str, seen: dict[str, str]) -> pd.DataFrame:
     read = [ctx.source.read(name) for name in names]
-    files = [f for f in read if file_sha256(f) not in ctx.processed]  # unread files (no hash) are new
+    known = {f.rel_path for f in read if file_sha256(f) in ctx.processed}  # unread files (no hash) are new
+    files = [f for f in read if f.rel_path not in known]
     with ctx._lock:
-        ctx.skipped += [f.rel_path for f in read if file_sha256(f) in ctx.processed]
+        ctx.skipped |= known  # a set: a retried chunk does not count its files twice
     articles, rejects = ingest(
         files, ingested_at=ctx.started_at, seen=seen, max_article_bytes=ctx.max_article_bytes
     )
@@ -338,7 +339,9 @@ def _run_locked(ctx: RunContext, settings: Settings, names: list[str]) -> RunSum
     counts = publish_run(ctx, len(names))
     if ctx.skipped:
         get_run_logger().warning(
-            "skipped %d file(s) already processed (same content hash): %s", len(ctx.skipped), ctx.skipped[:5]
+            "skipped %d file(s) already processed (same content hash): %s",
+            len(ctx.skipped),
+            sorted(ctx.skipped)[:5],
         )
 
     return RunSummary(
