@@ -294,14 +294,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"inbox {settings.inbox} is not a folder")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UserError("--chunk-size must be at least 1")
-    from flows.storage import Warehouse, WarehouseBusy
+    from flows.storage import Warehouse
 
-    holder = Warehouse(settings.warehouse).lock_holder()
-    if holder is not None:  # say so at once, before starting Prefect; the flow's own lock is what counts
-        raise WarehouseBusy(
-            f"another run ({holder.get('owner')}, pid {holder.get('pid')}) has been writing "
-            f"{settings.warehouse} since {holder.get('since')}; try again when it ends"
-        )
+    # Say so at once, before starting Prefect; the flow's own lock is what counts.
+    Warehouse(settings.warehouse).ensure_free()
     from flows.pipeline import nightly  # Prefect is imported only when a run is asked for
 
     summary = nightly(

@@ -237,15 +237,18 @@ def _pair(row: dict[str, Any]) -> tuple[str, tuple[int, int] | None, tuple[int, 
             p, q = by_name.get(extra.get("p")), by_name.get(extra.get("q"))
             source = by_name.get(row["source"]) if row.get("source") else None
             return sentence, source, by_name.get(row["target"]), {"p": p, "q": q}
-    target: tuple[int, int] | None
-    if "target_span" in row:
-        target = (int(row["target_span"][0]), int(row["target_span"][1]))
-    elif "from" in extra:
-        target = (int(extra["from"]), int(extra["to"]))
-    else:
-        target = _span(sentence, row["target"])
     source = _span(sentence, row["source"]) if row.get("source") else None
-    return sentence, source, target, {}
+    return sentence, source, target_span(row), {}
+
+
+def target_span(row: dict[str, Any]) -> tuple[int, int] | None:
+    """The target's span in a NewsMTSC-style row: its target_span, extra.from/to, or its first occurrence."""
+    extra = row.get("extra") or {}
+    if "target_span" in row:
+        return int(row["target_span"][0]), int(row["target_span"][1])
+    if "from" in extra:
+        return int(extra["from"]), int(extra["to"])
+    return _span(row["sentence"], row["target"])
 
 
 def _direction(tagger: StanceTagger, sentence: str, p: tuple[int, int], q: tuple[int, int]) -> int:

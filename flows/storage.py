@@ -120,6 +120,15 @@ class Warehouse:
             return None
         return holder
 
+    def ensure_free(self) -> None:
+        """Raise ``WarehouseBusy``, naming the holder, when a live run holds the write lock."""
+        holder = self.lock_holder()
+        if holder is not None:
+            raise WarehouseBusy(
+                f"another run ({holder.get('owner')}, pid {holder.get('pid')} on {holder.get('host')}) "
+                f"has been writing {self.root} since {holder.get('since')}; try again when it ends"
+            )
+
     @contextmanager
     def lock(self, owner: str) -> Iterator[None]:
         """Hold the warehouse's single-writer lock; a second writer gets ``WarehouseBusy`` at once.
@@ -140,12 +149,7 @@ class Warehouse:
             try:
                 fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
-                holder = self.lock_holder()
-                if holder is not None:
-                    raise WarehouseBusy(
-                        f"another run ({holder.get('owner')}, pid {holder.get('pid')} on {holder.get('host')}) "
-                        f"has been writing {self.root} since {holder.get('since')}; try again when it ends"
-                    ) from None
+                self.ensure_free()
                 self.lock_path.unlink(missing_ok=True)  # stale: its process is gone
                 continue
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from flows.evaluation import DatasetError, read_jsonl
+from flows.evaluation import DatasetError, read_jsonl, target_span
 from stages.stance_model import from_arrays, new_model, to_arrays
 
 MODEL_NAME = "stance_newsmtsc"
@@ -26,21 +26,11 @@ def make_vader() -> Any:
     return SentimentIntensityAnalyzer()
 
 
-def _target_span(row: dict[str, Any]) -> tuple[int, int] | None:
-    extra = row.get("extra") or {}
-    if "target_span" in row:
-        return int(row["target_span"][0]), int(row["target_span"][1])
-    if "from" in extra:
-        return int(extra["from"]), int(extra["to"])
-    at = row["sentence"].find(row["target"])
-    return (at, at + len(row["target"])) if at >= 0 else None
-
-
 def train_stance(train: Path, out_dir: Path, *, c: float = 1.0) -> dict[str, Any]:
     """Fit on ``train`` (rows with sentence, target, stance) and write ``<out_dir>/stance_newsmtsc.{json,npz}``."""
     pairs, labels = [], []
     for row in read_jsonl(train):
-        span = _target_span(row)
+        span = target_span(row)
         if span is not None and row.get("stance") in ("favor", "against", "neutral"):
             pairs.append((row["sentence"], span))
             labels.append(row["stance"])
