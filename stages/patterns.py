@@ -65,7 +65,6 @@ INNER_STOP = re.compile(r"[.!?。！？,，、;]")
 LIST_LABEL = re.compile(r"^\(?(?:\d{1,2}|[A-Za-z]|[ivxIVX]{2,4})[.)]\)?\s+")
 # Letters of scripts written without spaces between words (CJK): each counts as half a word.
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-WORD = re.compile(r"\S+")
 # Surrounding quote marks of a heading like 'Nightmare scenario'.
 WRAPPING_QUOTES = re.compile(r"^[\"'“‘](.*)[\"'”’]$")
 
@@ -104,7 +103,6 @@ CLAUSE_BREAK = re.compile(
 )
 # Non-restrictive relative clauses ", which ... ," and ", who ... ," (their content is not the subject).
 RELATIVE_CLAUSE = re.compile(r",\s+(?:which|who|whom|whose)\b[^,]*(?:,|$)", re.IGNORECASE)
-TOKEN = re.compile(r"[A-Za-z][A-Za-z'’.-]*|\d+|[^\sA-Za-z\d]")
 # What stands between two co-ordinated actors: "The U.S., Russia and Ukraine".
 COORDINATION = re.compile(r"\s*(?:,|,?\s+(?:and|or|&))\s*(?:the\s+)?", re.IGNORECASE)
 # A title after an affiliation, then a name: "('s) Foreign Minister Dmytro Kuleba", " spokesman Dmitry Peskov".

@@ -50,7 +50,6 @@ CAPITAL_BLOCKERS_AFTER = frozenset(
 NOUN_MARKERS = frozenset("the a an its his her their our my your these those this such".split())
 # Subject pronouns that cannot be resolved to an actor: a verb after them has no known source.
 UNRESOLVED_PRONOUNS = frozenset("it they we i you one which that this".split())
-PERSON_PRONOUNS = frozenset("he she".split())
 # Negation: a cue within NEGATION_WINDOW words after one of these counts NEGATION_FACTOR times.
 NEGATIONS = frozenset("not no never without neither nor".split())
 NEGATION_WINDOW = 3
