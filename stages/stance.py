@@ -452,7 +452,9 @@ class StanceTagger:
         chosen = in_after or targets(*before)
         if not chosen:
             return None
-        target = chosen[0]
+        # After the verb the first actor is its object; before it, the nearest one
+        # ("Like many US firms, Ford was criticized by Trump": Ford, not the US).
+        target = chosen[0] if in_after else chosen[-1]
         used = [
             c
             for c in sent.cues

@@ -9,7 +9,13 @@ marked:
 - the six words left and right of the target, tagged by side (TF-IDF);
 - character 2-5-grams of the target-marked sentence (TF-IDF, weighted by ``CHAR_WEIGHT``);
 - VADER sentiment (positive, negative, compound) of the sentence and of 80 characters
-  on each side of the target.
+  on each side of the target;
+- proximity-weighted VADER lexicon valence on each side of the target: each lexicon word
+  counts ``1 / (1 + d)`` times its valence, d its distance to the target in tokens, and
+  flips (times ``NEGATION_FLIP``) within ``NEGATION_SCOPE`` tokens after a negation. This
+  is the target-dependent signal the bags of n-grams miss in sentences with several
+  targets: grouped 5-fold cross-validation on the training split (by article) rises
+  from macro-F1 0.652 to 0.662 with it (scale 0.5-4 all within 0.001).
 
 A multinomial logistic regression on those. The model is plain arrays (vocabularies,
 idf weights, coefficients), saved as JSON + NPZ, so loading needs no pickle.
@@ -32,6 +38,11 @@ WINDOW_CHARS = 80
 VADER_SCALE = 3.0
 # Chosen with C among 6 settings on NewsMTSC dev (there is no separate test split here).
 CHAR_WEIGHT = 0.5
+# Proximity features: VADER's own negation factor and a three-token negation scope.
+NEGATIONS = frozenset("not no never without nor neither cannot".split())
+NEGATION_SCOPE = 3
+NEGATION_FLIP = -0.74
+PROXIMITY_SCALE = 1.0
 
 
 def _views(sentence: str, target: tuple[int, int]) -> tuple[str, str]:
@@ -65,6 +76,34 @@ class TargetSentimentModel:
             )  # fmt: skip
         return csr_matrix(np.array(rows, dtype=float).reshape(len(rows), 9) * VADER_SCALE)
 
+    def _proximity(self, pairs: Sequence[tuple[str, tuple[int, int]]]) -> csr_matrix:
+        """Per side of the target (left, right): positive, negative and net lexicon valence,
+        each word weighted by ``1 / (1 + distance to the target in tokens)``."""
+        lexicon: dict[str, float] = self.vader.lexicon
+        rows = np.zeros((len(pairs), 6))
+        for row, (sentence, (start, end)) in enumerate(pairs):
+            tokens = [(m.start(), m.group().lower()) for m in _TOKEN.finditer(sentence)]
+            target_first = next((i for i, (pos, _) in enumerate(tokens) if pos >= start), len(tokens))
+            target_last = next((i for i, (pos, _) in enumerate(tokens) if pos >= end), len(tokens))
+            negated = 0
+            for i, (pos, token) in enumerate(tokens):
+                if token in NEGATIONS or token.endswith("n't"):
+                    negated = NEGATION_SCOPE
+                    continue
+                valence = lexicon.get(token)
+                flip = negated > 0
+                negated = max(0, negated - 1)
+                if valence is None or start <= pos < end:
+                    continue
+                if flip:
+                    valence *= NEGATION_FLIP
+                left = pos < start
+                weight = 1.0 / (1 + (target_first - 1 - i if left else i - target_last))
+                side = 0 if left else 3
+                rows[row, side + (0 if valence > 0 else 1)] += abs(valence) * weight
+                rows[row, side + 2] += valence * weight
+        return csr_matrix(rows * PROXIMITY_SCALE)
+
     def features(self, pairs: Sequence[tuple[str, tuple[int, int]]], *, fit: bool = False) -> csr_matrix:
         """The feature matrix of (sentence, target span) pairs; ``fit`` also fits the vectorizers."""
         views = [_views(sentence, target) for sentence, target in pairs]
@@ -81,7 +120,7 @@ class TargetSentimentModel:
                 self.window.transform(windows),
                 self.chars.transform(wholes) * CHAR_WEIGHT,
             ]
-        return hstack([*parts, self._vader(pairs)]).tocsr()
+        return hstack([*parts, self._vader(pairs), self._proximity(pairs)]).tocsr()
 
     def predict(self, pairs: Sequence[tuple[str, tuple[int, int]]]) -> list[tuple[str, float]]:
         """(label, score) per pair; score in -1..1 is P(favor) - P(against)."""

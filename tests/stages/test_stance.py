@@ -272,6 +272,11 @@ MORE_CASES = [
         "passive: the agent after 'by' is the source",
     ),
     (
+        ["Like Russia, Belarus was criticized by Blinken for its role in the war."],
+        [(0, "USA", "BLR", "against")],
+        "passive: the target is the actor nearest before the verb, not an earlier one in the clause",
+    ),
+    (
         ["Dmitry Peskov, the spokesman of the presidency, condemned NATO."],
         [(0, "RUS", "NATO", "against")],
         "an appositive between subject and verb",
