@@ -110,6 +110,25 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", type=Path, help="output folder (default data/warehouse/)")
     run.add_argument("--date", type=_date, help="run date, YYYY-MM-DD (default today)")
     run.add_argument("--chunk-size", type=int, help="articles per chunk (default 200)")
+    run.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="reprocess the run date from its published articles instead of reading the inbox "
+        "(e.g. after a tagger upgrade); needs --date",
+    )
+
+    backfill = sub.add_parser(
+        "backfill",
+        help="rebuild a range of run dates (one flow run per date, resumable)",
+        description="Reprocess every run date from --from to --to (inclusive) that has published articles, "
+        "one `run --rebuild` flow run per date, oldest first. A backfill that stopped part-way "
+        "resumes where it stopped when run again with the same range.",
+    )
+    backfill.add_argument(
+        "--from", dest="date_from", type=_date, required=True, help="first date, YYYY-MM-DD"
+    )
+    backfill.add_argument("--to", dest="date_to", type=_date, required=True, help="last date, YYYY-MM-DD")
+    backfill.add_argument("--warehouse", type=Path, help="warehouse folder (default data/warehouse/)")
 
     sql = sub.add_parser(
         "sql",
@@ -294,10 +313,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"inbox {settings.inbox} is not a folder")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UserError("--chunk-size must be at least 1")
+    if args.rebuild and args.date is None:
+        raise UserError("--rebuild needs --date: the run date to reprocess")
     from flows.storage import Warehouse
 
+    store = Warehouse(settings.warehouse)
     # Say so at once, before starting Prefect; the flow's own lock is what counts.
-    Warehouse(settings.warehouse).ensure_free()
+    store.ensure_free()
+    if args.rebuild and args.date not in store.run_dates("articles"):
+        raise UserError(
+            f"no articles are published for {args.date} in {settings.warehouse}: nothing to rebuild"
+        )
     from flows.pipeline import nightly  # Prefect is imported only when a run is asked for
 
     summary = nightly(
@@ -305,16 +331,45 @@ def _cmd_run(args: argparse.Namespace) -> int:
         warehouse=str(settings.warehouse),
         run_date=(args.date or date.today()).isoformat(),
         chunk_size=settings.chunk_size,
+        rebuild=args.rebuild,
     )
     counts = summary.counts
+    what = "rebuilt from" if args.rebuild else f"{counts['files']} files ->"
     print(
-        f"run {summary.run_id} ({summary.run_date}): {counts['files']} files -> {counts['articles']} articles, "
+        f"run {summary.run_id} ({summary.run_date}): {what} {counts['articles']} articles, "
         f"{counts['rejects']} rejects, {counts['sentences']} sentences, {counts['stances']} stances"
     )
     print(f"tables:   {summary.warehouse}/<table>/run_date={summary.run_date}/")
     print(f"duckdb:   {summary.catalog}")
     print(f"reports:  {summary.reports / 'data_docs' / 'index.html'}")
     print(f'example:  stancewire sql "{EXAMPLE_QUERY}"')
+    return 0
+
+
+def _cmd_backfill(args: argparse.Namespace) -> int:
+    if args.date_from > args.date_to:
+        raise UserError(f"--from {args.date_from} is after --to {args.date_to}")
+    from flows.storage import Warehouse
+
+    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    store = Warehouse(settings.warehouse)
+    store.ensure_free()
+    dates = [d for d in store.run_dates("articles") if args.date_from <= d <= args.date_to]
+    if not dates:
+        raise UserError(f"no run date from {args.date_from} to {args.date_to} has published articles")
+    from flows.pipeline import backfill
+
+    summary = backfill(
+        date_from=args.date_from.isoformat(),
+        date_to=args.date_to.isoformat(),
+        warehouse=str(settings.warehouse),
+    )
+    print(f"backfill {args.date_from}..{args.date_to}: rebuilt {len(summary.rebuilt)} run date(s)", end="")
+    if summary.already_done:
+        print(f"; {len(summary.already_done)} done by an earlier, interrupted try", end="")
+    print()
+    for day in summary.rebuilt:
+        print(f"  {day}")
     return 0
 
 
@@ -376,6 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         commands = {
             "run": _cmd_run,
+            "backfill": _cmd_backfill,
             "sql": _cmd_sql,
             "eval": _cmd_eval,
             "bench": _cmd_bench,

@@ -5,8 +5,18 @@ each chunk runs one Prefect task per stage (not per article). Each task loads it
 input, calls a pure function of ``stages/``, validates the output with the table's
 Great Expectations suite and writes it to the run's staging area. When every chunk
 and the aggregation have passed, ``runs`` and ``dq_results`` are written and all
-tables are published at once (a rerun of the same run date replaces its partitions).
-A suite that fails stops the run before anything is published.
+tables are published at once. A suite that fails stops the run before anything is
+published.
+
+Three kinds of run:
+
+- nightly (``nightly()``): the inbox files no earlier run has read (by content hash) are
+  added to the run date; with nothing new, only a ``runs`` row is written, before any
+  model or Great Expectations is loaded;
+- rebuild (``nightly(rebuild=True)``): a run date is reprocessed from its published
+  articles (after a tagger upgrade, say), its derived tables replaced in one commit;
+- backfill (``backfill()``): a rebuild per run date in a range, one flow run each,
+  resumable: a backfill stopped part-way skips the dates it has done when rerun.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -47,12 +57,19 @@ from stages.ingest import (  # noqa: E402
     file_sha256,
     ingest,
 )
-
-# Rejects whose bytes are not copied to quarantine: fine files (duplicates) and files not read.
-NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE})
 from stages.schemas import TABLES  # noqa: E402
 from stages.sentences import split_sentences  # noqa: E402
 from stages.stance import find_mentions, tag_stances  # noqa: E402
+
+# Rejects whose bytes are not copied to quarantine: fine files (duplicates) and files not read.
+NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE})
+# The tables a rebuild recomputes from a run date's articles (and replaces in one commit).
+DERIVED_TABLES = ("removed", "paragraphs", "sentences", "mentions", "stances", "stance_daily")
+NIGHTLY, REBUILD = "nightly", "rebuild"
+
+
+class NothingToRebuild(ValueError):
+    """A rebuild of a run date that has no published articles."""
 
 
 @dataclass
@@ -65,14 +82,25 @@ class RunContext:
     source: Source
     warehouse: Warehouse
     validator: Validator
-    models: Models
+    load_models: Callable[[], Models]  # called once, by the first task that needs the models
     max_article_bytes: int
+    mode: str = NIGHTLY
     processed: set[str] = field(default_factory=set)  # file hashes of earlier runs: not read again
     skipped: set[str] = field(default_factory=set)
     validations: list[TableValidation] = field(default_factory=list)
     # Every attempt writes files of its own names, so a retried run never overwrites a committed file.
     attempt: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _models: Models | None = None
+
+    @property
+    def models(self) -> Models:
+        """The language identifier, splitter and tagger, loaded on first use (a run with nothing
+        new never loads them)."""
+        with self._lock:
+            if self._models is None:
+                self._models = self.load_models()
+            return self._models
 
     def part(self, chunk: str) -> str:
         """The file-name part of one chunk in this attempt."""
@@ -151,6 +179,37 @@ def ingest_chunk(ctx: RunContext, names: list[str], part: str, seen: dict[str, s
     return ctx.save("articles", articles, part)
 
 
+@task(
+    name="check inbox for new files",
+    cache_policy=NO_CACHE,
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_RETRY_DELAY_S,
+    retry_condition_fn=_retry_on_io_error,
+)
+def new_files(source: Source, names: list[str], processed: set[str]) -> tuple[list[str], set[str]]:
+    """(the files to ingest, the files skipped because a run has read their content before).
+
+    A file that cannot be read has no hash and is new: ingest rejects it with its reason.
+    """
+    fresh, skipped = [], set()
+    for name in names:
+        sha = file_sha256(source.read(name))
+        (skipped.add(name) if sha is not None and sha in processed else fresh.append(name))
+    return fresh, skipped
+
+
+@task(
+    name="load published articles",
+    cache_policy=NO_CACHE,
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_RETRY_DELAY_S,
+    retry_condition_fn=_retry_on_io_error,
+)
+def load_articles(ctx: RunContext, rel_path: str) -> pd.DataFrame:
+    """One committed ``articles`` file of the run date, the input of a rebuild chunk."""
+    return ctx.warehouse.read_committed("articles", rel_path)
+
+
 @task(name="cleanup", cache_policy=NO_CACHE)
 def cleanup_chunk(ctx: RunContext, articles: pd.DataFrame, part: str) -> pd.DataFrame:
     paragraphs, removed = cleanup(articles, ctx.models.identify_language)
@@ -171,14 +230,17 @@ def stances_chunk(ctx: RunContext, sentences: pd.DataFrame, part: str) -> int:
 
 @task(name="aggregate", cache_policy=NO_CACHE)
 def aggregate_run(ctx: RunContext) -> int:
-    """stance_daily of the whole night: the stances published earlier for this run date and this run's."""
+    """stance_daily of the whole night: this run's stances and, unless it rebuilds the night, the
+    stances published earlier for this run date."""
     stance_cols = ["article_id", "source_actor", "target_actor", "stance", "score"]
     article_cols = ["article_id", "published_at"]
+    earlier = (
+        ctx.warehouse.read_table("stances", ctx.run_date, stance_cols)
+        if ctx.mode == NIGHTLY
+        else pd.DataFrame(columns=stance_cols)
+    )
     stances = pd.concat(
-        [
-            ctx.warehouse.read_table("stances", ctx.run_date, stance_cols),
-            ctx.warehouse.read_staged(ctx.run_id, "stances", stance_cols),
-        ],
+        [earlier, ctx.warehouse.read_staged(ctx.run_id, "stances", stance_cols)],
         ignore_index=True,
     )
     articles = pd.concat(
@@ -220,8 +282,30 @@ def _dq_frame(validations: Sequence[TableValidation]) -> pd.DataFrame:
     retry_delay_seconds=IO_RETRY_DELAY_S,
     retry_condition_fn=_retry_on_io_error,
 )
-def publish_run(ctx: RunContext, n_files: int) -> dict[str, int]:
+def publish_run(ctx: RunContext, n_files: int, n_articles: int | None = None) -> dict[str, int]:
+    """Write ``runs`` and ``dq_results`` and commit the run: a nightly run appends its rows to the
+    night (stance_daily recomputed), a rebuild replaces the night's derived tables."""
     counts = {t: sum(v.n_rows for v in ctx.validations if v.table == t) for t in TABLES}
+    runs = runs_row(ctx, n_files, counts, n_articles)
+    ctx.save("runs", runs, ctx.part("all"))
+    dq = _dq_frame(ctx.validations)
+    ctx.validator.check("dq_results", dq.assign(run_id=ctx.run_id))
+    ctx.warehouse.write_part(ctx.run_id, "dq_results", ctx.run_date, dq, ctx.part("all"))
+    if ctx.mode == REBUILD:
+        tables = [*DERIVED_TABLES, "runs", "dq_results"]
+        ctx.warehouse.publish(ctx.run_id, ctx.run_date, tables, replace=DERIVED_TABLES)
+    else:
+        ctx.warehouse.publish(ctx.run_id, ctx.run_date, TABLES, replace=["stance_daily"])
+    ctx.warehouse.refresh_catalog()
+    counts = {**counts, "files": n_files, "articles": int(runs["n_articles"].iloc[0])}
+    _artifact(ctx, counts, dq)
+    return counts
+
+
+def runs_row(
+    ctx: RunContext, n_files: int, counts: dict[str, int], n_articles: int | None = None
+) -> pd.DataFrame:
+    """The run's one ``runs`` row (``n_articles``: the articles it processed, when not ingested)."""
     runs = pd.DataFrame(
         [
             {
@@ -231,44 +315,68 @@ def publish_run(ctx: RunContext, n_files: int) -> dict[str, int]:
                 "inbox": ctx.source.location,
                 "n_files": n_files,
                 "n_skipped": len(ctx.skipped),
-                "n_articles": counts["articles"],
-                "n_rejects": counts["rejects"],
-                "n_sentences": counts["sentences"],
-                "n_stances": counts["stances"],
+                "n_articles": counts.get("articles", 0) if n_articles is None else n_articles,
+                "n_rejects": counts.get("rejects", 0),
+                "n_sentences": counts.get("sentences", 0),
+                "n_stances": counts.get("stances", 0),
                 "status": "succeeded",
+                "mode": ctx.mode,
             }
         ]
     )
     for col in ("started_at", "finished_at"):
         runs[col] = pd.to_datetime(runs[col], utc=True).astype("datetime64[us, UTC]")
-    ctx.save("runs", runs, ctx.part("all"))
-    dq = _dq_frame(ctx.validations)
-    ctx.validator.check("dq_results", dq.assign(run_id=ctx.run_id))
-    ctx.warehouse.write_part(ctx.run_id, "dq_results", ctx.run_date, dq, ctx.part("all"))
-    if counts["files"] or counts["rejects"]:
-        # Append this run's rows to the night; stance_daily is recomputed for the whole night.
-        ctx.warehouse.publish(ctx.run_id, ctx.run_date, TABLES, replace=["stance_daily"])
-    else:
-        ctx.warehouse.publish(ctx.run_id, ctx.run_date, ["runs"])  # nothing new: only the runs table changes
+    return runs
+
+
+@task(
+    name="publish (nothing new)",
+    cache_policy=NO_CACHE,
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_RETRY_DELAY_S,
+    retry_condition_fn=_retry_on_io_error,
+)
+def publish_nothing_new(ctx: RunContext, n_files: int) -> dict[str, int]:
+    """A run that found no new file: its one ``runs`` row is the only change.
+
+    The row is built here from constants and counters and checked against the table's
+    pyarrow schema (types, nulls); the Great Expectations suites are not loaded for it,
+    which is what keeps such a run under a second.
+    """
+    runs = runs_row(ctx, n_files, {})
+    ctx.warehouse.write_part(ctx.run_id, "runs", ctx.run_date, runs, ctx.part("all"))
+    ctx.warehouse.publish(ctx.run_id, ctx.run_date, ["runs"])
     ctx.warehouse.refresh_catalog()
+    counts = {t: 0 for t in TABLES} | {"runs": 1, "files": n_files}
+    _artifact(ctx, counts, _dq_frame([]))
+    return counts
+
+
+def _artifact(ctx: RunContext, counts: dict[str, int], dq: pd.DataFrame) -> None:
     rejected = ctx.warehouse.read_table("rejects", ctx.run_date, ["reason"])["reason"].value_counts()
     create_markdown_artifact(
-        run_summary_markdown(
-            ctx, {**counts, "files": n_files}, {str(k): int(v) for k, v in rejected.items()}, dq
-        ),
+        run_summary_markdown(ctx, counts, {str(k): int(v) for k, v in rejected.items()}, dq),
         key="stancewire-run",
         description=f"stancewire run {ctx.run_id}: counts, rejects and data-quality results",
     )
-    return {**counts, "files": n_files}
 
 
 def run_summary_markdown(
     ctx: RunContext, counts: dict[str, int], rejects: dict[str, int], dq: pd.DataFrame
 ) -> str:
     """The run's Prefect artifact: rows per table, rejects by reason, suite results, where the reports are."""
-    lines = [f"# stancewire run `{ctx.run_id}` ({ctx.run_date})", "", "| table | rows |", "| --- | --- |"]
+    lines = [
+        f"# stancewire {ctx.mode} run `{ctx.run_id}` ({ctx.run_date})",
+        "",
+        "| table | rows |",
+        "| --- | --- |",
+    ]
     lines += [f"| {table} | {counts.get(table, 0):,} |" for table in TABLES if table in counts]
-    lines += ["", f"Files in the inbox: {counts.get('files', 0):,}.", "", "## Rejects", ""]
+    lines += [
+        "",
+        f"Files in the inbox: {counts.get('files', 0):,}; skipped as read before: {len(ctx.skipped):,}.",
+    ]
+    lines += ["", "## Rejects of the night", ""]
     lines += [f"- {reason}: {n:,}" for reason, n in sorted(rejects.items())] or ["- none"]
     lines += [
         "",
@@ -288,70 +396,109 @@ def run_summary_markdown(
     return "\n".join(lines)
 
 
-def run_pipeline(settings: Settings, source: Source, run_date: date) -> RunSummary:
-    """All stages over ``source`` into ``settings.warehouse``; must run inside a Prefect flow.
+def run_pipeline(settings: Settings, source: Source, run_date: date, *, rebuild: bool = False) -> RunSummary:
+    """All stages over ``source`` (or, with ``rebuild``, over the run date's published articles) into
+    ``settings.warehouse``; must run inside a Prefect flow.
 
     The warehouse's write lock is taken first: a second run exits at once with ``WarehouseBusy``.
     """
-    names = source.list()
+    mode = REBUILD if rebuild else NIGHTLY
+    names = [] if rebuild else source.list()
     warehouse = Warehouse(settings.warehouse, crash_at=settings.crash_at)
     started_at = datetime.now(UTC).replace(microsecond=0)
-    run_id = make_run_id(run_date, started_at, source, names)
+    run_id = make_run_id(run_date, started_at, source, [mode, *names])
     with warehouse.lock(run_id):
+        warehouse.begin(run_id)
+
         ctx = RunContext(
             run_id=run_id,
             run_date=run_date,
             started_at=started_at,
             source=source,
             warehouse=warehouse,
+            # Neither builds anything yet: GX is imported at the first check, models at first use.
             validator=Validator(
                 settings.expectations_dir, warehouse.reports_dir / "data_docs" if settings.data_docs else None
             ),
-            models=load_models(settings.reference_dir),  # the nightly tagger uses its rules alone
+            load_models=lambda: load_models(settings.reference_dir),  # the nightly tagger uses its rules
             max_article_bytes=settings.max_article_bytes,
+            mode=mode,
         )
-        return _run_locked(ctx, settings, names)
+        if rebuild:
+            parts = warehouse.committed_files("articles", run_date)
+            if not parts:
+                raise NothingToRebuild(f"no articles are published for {run_date}: nothing to rebuild")
+            return _rebuild(ctx, settings, parts)
+        # Incremental: files read by earlier runs are skipped, decided before anything is loaded.
+        ctx.processed = set(warehouse.read_table("files", columns=["file_sha256"])["file_sha256"])
+        fresh, ctx.skipped = new_files(source, names, ctx.processed)
+        _log_skipped(ctx.skipped)
+        if not fresh:
+            return _summary(ctx, publish_nothing_new(ctx, len(names)))
+        return _run_locked(ctx, settings, fresh, len(names))
 
 
-def _run_locked(ctx: RunContext, settings: Settings, names: list[str]) -> RunSummary:
-    warehouse = ctx.warehouse
-    warehouse.begin(ctx.run_id)
-    chunks = [names[i : i + settings.chunk_size] for i in range(0, len(names), settings.chunk_size)] or [[]]
-    # Incremental: files read by earlier runs are skipped, articles seen before are duplicates.
-    ctx.processed = set(warehouse.read_table("files", columns=["file_sha256"])["file_sha256"])
-    published = warehouse.read_table("articles", columns=["article_id", "source_path"])
+def _log_skipped(skipped: set[str]) -> None:
+    if skipped:
+        get_run_logger().info(
+            "skipped %d file(s) already processed by an earlier run (same content hash): %s",
+            len(skipped),
+            sorted(skipped)[:5],
+        )
+
+
+def _summary(ctx: RunContext, counts: dict[str, int]) -> RunSummary:
+    return RunSummary(
+        run_id=ctx.run_id,
+        run_date=ctx.run_date,
+        warehouse=ctx.warehouse.root,
+        catalog=ctx.warehouse.catalog_path,
+        reports=ctx.warehouse.reports_dir,
+        counts=counts,
+    )
+
+
+def _later_stages(ctx: RunContext, articles: Any, part: str) -> PrefectFuture[int]:
+    # Prefect resolves a future passed as an argument; its typing only knows the resolved type.
+    paragraphs: Any = cleanup_chunk.submit(ctx, articles, part)
+    sentences: Any = sentences_chunk.submit(ctx, paragraphs, part)
+    return stances_chunk.submit(ctx, sentences, part)
+
+
+def _run_locked(ctx: RunContext, settings: Settings, names: list[str], n_files: int) -> RunSummary:
+    """Ingest ``names`` (the new inbox files) chunk by chunk and publish them into the night."""
+    chunks = [names[i : i + settings.chunk_size] for i in range(0, len(names), settings.chunk_size)]
+    published = ctx.warehouse.read_table("articles", columns=["article_id", "source_path"])
     seen: dict[str, str] = dict(zip(published["article_id"], published["source_path"], strict=True))
     in_flight: list[PrefectFuture[int]] = []
     for number, chunk in enumerate(chunks):
         part = ctx.part(f"{number:05d}")
         articles = ingest_chunk(ctx, chunk, part, seen)
         seen.update(zip(articles["article_id"], articles["source_path"], strict=True))
-        # Prefect resolves a future passed as an argument; its typing only knows the resolved type.
-        paragraphs: Any = cleanup_chunk.submit(ctx, articles, part)
-        sentences: Any = sentences_chunk.submit(ctx, paragraphs, part)
-        in_flight.append(stances_chunk.submit(ctx, sentences, part))
+        in_flight.append(_later_stages(ctx, articles, part))
         # Bound memory: at most `workers` chunks are between ingest and their last stage.
         while len(in_flight) >= settings.workers:
             in_flight.pop(0).result()
     for future in in_flight:
         future.result()
     aggregate_run(ctx)
-    counts = publish_run(ctx, len(names))
-    if ctx.skipped:
-        get_run_logger().warning(
-            "skipped %d file(s) already processed (same content hash): %s",
-            len(ctx.skipped),
-            sorted(ctx.skipped)[:5],
-        )
+    return _summary(ctx, publish_run(ctx, n_files))
 
-    return RunSummary(
-        run_id=ctx.run_id,
-        run_date=ctx.run_date,
-        warehouse=warehouse.root,
-        catalog=warehouse.catalog_path,
-        reports=warehouse.reports_dir,
-        counts=counts,
-    )
+
+def _rebuild(ctx: RunContext, settings: Settings, parts: list[str]) -> RunSummary:
+    """Reprocess the run date's published articles, one committed articles file per chunk."""
+    in_flight: list[PrefectFuture[int]] = []
+    n_articles = 0
+    for number, rel_path in enumerate(parts):
+        articles = load_articles(ctx, rel_path)
+        n_articles += len(articles)
+        in_flight.append(_later_stages(ctx, articles, ctx.part(f"{number:05d}")))
+        while len(in_flight) >= settings.workers:
+            in_flight.pop(0).result()
+    for future in in_flight:
+        future.result()
+    aggregate_run(ctx)
+    return _summary(ctx, publish_run(ctx, 0, n_articles))
 
 
 @flow(
@@ -364,9 +511,49 @@ def nightly(
     warehouse: str | None = None,
     run_date: str | None = None,
     chunk_size: int | None = None,
+    rebuild: bool = False,
 ) -> RunSummary:
-    """One run of every stage over the inbox, published into the warehouse for ``run_date`` (default today)."""
+    """One run of every stage over the inbox's new files, published into the warehouse for ``run_date``
+    (default today); with ``rebuild``, the run date is reprocessed from its published articles."""
     base = load_settings()
     settings = base.with_overrides(inbox=inbox, warehouse=warehouse, chunk_size=chunk_size)
     day = date.fromisoformat(run_date) if run_date else date.today()
-    return run_pipeline(settings, InboxSource(settings.inbox, settings.max_article_bytes), day)
+    return run_pipeline(
+        settings, InboxSource(settings.inbox, settings.max_article_bytes), day, rebuild=rebuild
+    )
+
+
+@dataclass(frozen=True)
+class BackfillSummary:
+    """What a backfill did: the dates it rebuilt now, and those an earlier try of it had done."""
+
+    rebuilt: list[date]
+    already_done: list[date]
+
+
+@flow(name="stancewire-backfill", log_prints=False)
+def backfill(date_from: str, date_to: str, warehouse: str | None = None) -> BackfillSummary:
+    """Rebuild every run date from ``date_from`` to ``date_to`` (inclusive) that has published
+    articles, one ``nightly(rebuild=True)`` flow run per date, oldest first.
+
+    Resumable: each finished date is recorded in the warehouse, so rerunning a backfill that
+    stopped (a crash, a failed suite) skips the dates it has done; its record is dropped when
+    the whole range is done.
+    """
+    settings = load_settings().with_overrides(warehouse=warehouse)
+    first, last = date.fromisoformat(date_from), date.fromisoformat(date_to)
+    store = Warehouse(settings.warehouse)
+    dates = [d for d in store.run_dates("articles") if first <= d <= last]
+    done = store.backfill_done(first, last)
+    logger = get_run_logger()
+    if done:
+        logger.info("resuming: %d date(s) of this backfill were rebuilt before: %s", len(done), sorted(done))
+    rebuilt = []
+    for day in dates:
+        if day in done:
+            continue
+        nightly(warehouse=str(settings.warehouse), run_date=day.isoformat(), rebuild=True)
+        store.mark_backfilled(first, last, day)
+        rebuilt.append(day)
+    store.finish_backfill(first, last)
+    return BackfillSummary(rebuilt=rebuilt, already_done=sorted(d for d in done if d in dates))

@@ -5,6 +5,7 @@ Layout of a warehouse::
     <table>/run_date=YYYY-MM-DD/part-<run_id>-<chunk>.parquet   table files (hive partitions)
     _manifest.json                                     the committed files of every table
     _staging/<run_id>/<table>/run_date=.../            a run's output until it is published
+    _backfill/<from>_<to>.json                         the dates a running backfill has finished
     quarantine/run_date=YYYY-MM-DD/<file>              copies of inbox files that were rejected
     reports/                                           Data Docs and other reports
     stancewire.duckdb                                  a view per table over its committed files
@@ -260,7 +261,48 @@ class Warehouse:
         target.write_bytes(data)
         return target
 
+    # --- backfill progress --------------------------------------------------------------------------
+    def _backfill_path(self, first: date, last: date) -> Path:
+        return self.root / "_backfill" / f"{first.isoformat()}_{last.isoformat()}.json"
+
+    def backfill_done(self, first: date, last: date) -> set[date]:
+        """The dates an unfinished backfill of ``first..last`` has already rebuilt."""
+        try:
+            done = json.loads(self._backfill_path(first, last).read_text(encoding="utf-8"))["done"]
+        except FileNotFoundError:
+            return set()
+        return {date.fromisoformat(d) for d in done}
+
+    def mark_backfilled(self, first: date, last: date, day: date) -> None:
+        """Record (atomically) that the backfill of ``first..last`` has rebuilt ``day``."""
+        path = self._backfill_path(first, last)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        done = sorted(d.isoformat() for d in self.backfill_done(first, last) | {day})
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps({"done": done}), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def finish_backfill(self, first: date, last: date) -> None:
+        """Forget a completed backfill's progress, so the same range runs whole next time."""
+        path = self._backfill_path(first, last)
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # only when no other backfill is under way
+
     # --- reading -------------------------------------------------------------------------------
+    def run_dates(self, table: str) -> list[date]:
+        """The run dates with committed files of ``table``, in order."""
+        found = {f.split("/")[1].removeprefix("run_date=") for f in self.manifest()[table]}
+        return sorted(date.fromisoformat(d) for d in found)
+
+    def committed_files(self, table: str, run_date: date) -> list[str]:
+        """The committed files of one table and run date (paths relative to the warehouse), in order."""
+        return sorted(f for f in self.manifest()[table] if f"/{_partition(run_date)}/" in f)
+
+    def read_committed(self, table: str, rel_path: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """One committed file of ``table`` (a path from ``committed_files``)."""
+        return _read_files(table, [self.root / rel_path], columns)
+
     def tables(self) -> list[str]:
         """Tables with at least one committed file."""
         return [t for t, files in self.manifest().items() if files]

@@ -142,6 +142,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("n_sentences", pa.int64(), nullable=False),
             pa.field("n_stances", pa.int64(), nullable=False),
             pa.field("status", pa.string(), nullable=False),
+            pa.field("mode", pa.string(), nullable=False),
         ]
     ),
     "dq_results": pa.schema(

@@ -52,6 +52,7 @@ def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[
                 "n_sentences": len(sentences),
                 "n_stances": len(stances),
                 "status": "succeeded",
+                "mode": "nightly",
             }
         ]
     )
@@ -116,6 +117,7 @@ BROKEN = [
     ("stance_daily", _set("n_total", 0), "expect_column_values_to_be_between"),
     ("rejects", _set("reason", "gremlins"), "expect_column_values_to_be_in_set"),
     ("runs", _duplicate_first_row, "expect_table_row_count_to_equal"),
+    ("runs", _set("mode", "sometimes"), "expect_column_values_to_be_in_set"),
     ("dq_results", _set("table_name", "nonsense"), "expect_column_values_to_be_in_set"),
     ("articles", lambda f: f.drop(columns="title"), "expect_table_columns_to_match_ordered_list"),
 ]
