@@ -56,10 +56,11 @@ from stages.ingest import (  # noqa: E402
     file_ledger,
     file_sha256,
     ingest,
+    language_rejects,
 )
 from stages.schemas import TABLES  # noqa: E402
 from stages.sentences import split_sentences  # noqa: E402
-from stages.stance import find_mentions, tag_stances  # noqa: E402
+from stages.stance import TAGGED_LANGUAGE, find_mentions, tag_stances  # noqa: E402
 
 # Rejects whose bytes are not copied to quarantine: fine files (duplicates) and files not read.
 NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE})
@@ -155,7 +156,10 @@ IO_RETRY_DELAY_S = 2
     retry_delay_seconds=IO_RETRY_DELAY_S,
     retry_condition_fn=_retry_on_io_error,
 )
-def ingest_chunk(ctx: RunContext, names: list[str], part: str, seen: dict[str, str]) -> pd.DataFrame:
+def ingest_chunk(
+    ctx: RunContext, names: list[str], part: str, seen: dict[str, str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """(the chunk's articles, the SHA-256 of each file read)."""
     read = [ctx.source.read(name) for name in names]
     known = {f.rel_path for f in read if file_sha256(f) in ctx.processed}  # unread files (no hash) are new
     files = [f for f in read if f.rel_path not in known]
@@ -176,7 +180,8 @@ def ingest_chunk(ctx: RunContext, names: list[str], part: str, seen: dict[str, s
     ]
     rejects = rejects.assign(quarantined_path=pd.Series(quarantined, index=rejects.index, dtype="str"))
     ctx.save("rejects", rejects, part)
-    return ctx.save("articles", articles, part)
+    hashes = dict(zip(ledger["source_path"], ledger["file_sha256"], strict=True))
+    return ctx.save("articles", articles, part), hashes
 
 
 @task(
@@ -211,9 +216,17 @@ def load_articles(ctx: RunContext, rel_path: str) -> pd.DataFrame:
 
 
 @task(name="cleanup", cache_policy=NO_CACHE)
-def cleanup_chunk(ctx: RunContext, articles: pd.DataFrame, part: str) -> pd.DataFrame:
+def cleanup_chunk(
+    ctx: RunContext, articles: pd.DataFrame, part: str, file_hashes: dict[str, str] | None
+) -> pd.DataFrame:
+    """Paragraphs and removed noise; with ``file_hashes`` (a nightly run, not a rebuild, whose
+    rejects stay as they were) also the ``non_english`` rejects of the chunk."""
     paragraphs, removed = cleanup(articles, ctx.models.identify_language)
     ctx.save("removed", removed, part)
+    if file_hashes is not None:
+        ctx.save(
+            "rejects", language_rejects(articles, paragraphs, file_hashes, TAGGED_LANGUAGE), f"{part}-lang"
+        )
     return ctx.save("paragraphs", paragraphs, part)
 
 
@@ -458,9 +471,11 @@ def _summary(ctx: RunContext, counts: dict[str, int]) -> RunSummary:
     )
 
 
-def _later_stages(ctx: RunContext, articles: Any, part: str) -> PrefectFuture[int]:
+def _later_stages(
+    ctx: RunContext, articles: Any, part: str, file_hashes: dict[str, str] | None = None
+) -> PrefectFuture[int]:
     # Prefect resolves a future passed as an argument; its typing only knows the resolved type.
-    paragraphs: Any = cleanup_chunk.submit(ctx, articles, part)
+    paragraphs: Any = cleanup_chunk.submit(ctx, articles, part, file_hashes)
     sentences: Any = sentences_chunk.submit(ctx, paragraphs, part)
     return stances_chunk.submit(ctx, sentences, part)
 
@@ -473,9 +488,9 @@ def _run_locked(ctx: RunContext, settings: Settings, names: list[str], n_files: 
     in_flight: list[PrefectFuture[int]] = []
     for number, chunk in enumerate(chunks):
         part = ctx.part(f"{number:05d}")
-        articles = ingest_chunk(ctx, chunk, part, seen)
+        articles, hashes = ingest_chunk(ctx, chunk, part, seen)
         seen.update(zip(articles["article_id"], articles["source_path"], strict=True))
-        in_flight.append(_later_stages(ctx, articles, part))
+        in_flight.append(_later_stages(ctx, articles, part, hashes))
         # Bound memory: at most `workers` chunks are between ingest and their last stage.
         while len(in_flight) >= settings.workers:
             in_flight.pop(0).result()

@@ -49,6 +49,10 @@ class SchemaError(ValueError):
     """A frame does not fit its table's declared schema."""
 
 
+class UnmanagedFiles(RuntimeError):
+    """Table files in a folder that has no manifest: not this warehouse's to delete."""
+
+
 class WarehouseBusy(RuntimeError):
     """Another live run holds the warehouse's write lock."""
 
@@ -246,7 +250,19 @@ class Warehouse:
             (self.root / "_staging").rmdir()  # only when no other run's staging is left
 
     def recover(self) -> None:
-        """Remove what a run that died left: staged output, and moved files no manifest names."""
+        """Remove what a run that died left: staged output, and moved files no manifest names.
+
+        A folder with table files but no manifest at all (a warehouse written before manifests,
+        or a wrong ``--warehouse``) is refused with ``UnmanagedFiles``, not emptied.
+        """
+        if not self.manifest_path.exists():
+            found = [p for t in SCHEMAS for p in (self.root / t).glob("run_date=*/*.parquet")]
+            if found:
+                raise UnmanagedFiles(
+                    f"{self.root} holds {len(found)} table file(s) (e.g. {found[0].relative_to(self.root)}) "
+                    f"but no {MANIFEST_FILE}: it was not written by this version of stancewire; "
+                    "use a new warehouse folder, or move these files away"
+                )
         shutil.rmtree(self.root / "_staging", ignore_errors=True)
         committed = {f for names in self.manifest().values() for f in names}
         for table in SCHEMAS:

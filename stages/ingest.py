@@ -11,6 +11,11 @@ Formats, chosen by file extension:
 Anything that cannot become an article (empty, binary, undecodable, bad JSON line,
 no text, unknown extension, an exact duplicate) becomes a ``rejects`` row with a
 reason code and a human-readable detail; the rest of the batch goes on.
+
+An article in a language the tagger does not read is kept (its paragraphs and
+sentences carry the language) and also listed in ``rejects`` as ``non_english`` by
+``language_rejects``, once cleanup has identified its language, so a night's report
+counts what was not stance-tagged.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ BAD_FIELD = "bad_field"
 TOO_LARGE = "too_large"
 OUTSIDE_INBOX = "outside_inbox"
 UNREADABLE = "unreadable"
+NON_ENGLISH = "non_english"
 # An article (a file, or one JSON line) larger than this is rejected, not parsed.
 DEFAULT_MAX_ARTICLE_BYTES = 10 * 1024 * 1024
 
@@ -339,3 +345,38 @@ def file_ledger(files: Sequence[RawFile], articles: pd.DataFrame, rejects: pd.Da
     return pd.DataFrame(rows, columns=columns("files")).astype(
         {"size_bytes": "int64", "n_articles": "int64", "n_rejects": "int64"}
     )
+
+
+def language_rejects(
+    articles: pd.DataFrame,
+    paragraphs: pd.DataFrame,
+    file_hashes: dict[str, str],
+    tagged_language: str = "en",
+) -> pd.DataFrame:
+    """``rejects`` rows (reason ``non_english``) for the articles whose identified language is not
+    ``tagged_language``: they stay in ``articles`` and ``paragraphs``, flagged, but are not tagged.
+
+    ``paragraphs`` carries each article's ``language``; an article with no body text (language
+    ``und``) is not listed. ``file_hashes`` maps ``source_path`` to the file's SHA-256.
+    """
+    languages = paragraphs.drop_duplicates("article_id").set_index("article_id")["language"]
+    rows = []
+    for article_id, path, line in zip(
+        articles["article_id"], articles["source_path"], articles["source_line"], strict=True
+    ):
+        language = languages.get(article_id)
+        if language is None or language in (tagged_language, "und"):
+            continue
+        rows.append(
+            {
+                "source_path": path,
+                "source_line": None if pd.isna(line) else int(line),
+                "reason": NON_ENGLISH,
+                "detail": f"article {article_id} is in language '{language}': kept, flagged, not stance-tagged",
+                "file_sha256": file_hashes.get(path),
+            }
+        )
+    rej = pd.DataFrame(rows, columns=["source_path", "source_line", "reason", "detail", "file_sha256"])
+    rej["source_line"] = rej["source_line"].astype("Int64")
+    rej["quarantined_path"] = pd.Series([None] * len(rej), index=rej.index, dtype="str")
+    return rej[columns("rejects")]

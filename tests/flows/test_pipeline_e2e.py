@@ -88,14 +88,15 @@ def test_mentions_cover_every_actor_named(warehouse: Path) -> None:
 
 def test_bad_input_is_quarantined_with_its_reason_and_the_rest_goes_on(warehouse: Path) -> None:
     rejects = query(
-        warehouse, "select source_path, source_line, reason, quarantined_path from rejects order by 1"
+        warehouse, "select source_path, source_line, reason, quarantined_path from rejects order by 1, 2"
     )
     assert [r[:3] for r in rejects] == [
         ("broken.txt", None, "binary"),
         ("feed.jsonl", 2, "bad_json"),
+        ("feed.jsonl", 3, "non_english"),
         ("uploads/seed-copy.txt", None, "duplicate"),
     ]
-    assert rejects[2][3] is None, "a duplicate is not broken: nothing to quarantine"
+    assert rejects[2][3] is None and rejects[3][3] is None, "kept or duplicate, not broken: not quarantined"
     assert (warehouse / rejects[0][3]).read_bytes().startswith(b"\x00\x01")
     assert query(warehouse, "select count(*), count(distinct article_id) from articles") == [(3, 3)]
 
@@ -111,6 +112,11 @@ def test_non_english_articles_are_flagged_and_not_tagged(warehouse: Path) -> Non
     assert query(
         warehouse, "select count(*) from stances join articles using (article_id) where outlet = 'efe'"
     ) == [(0,)]
+    rejected = query(
+        warehouse,
+        "select source_path, source_line, file_sha256 is not null from rejects where reason = 'non_english'",
+    )
+    assert rejected == [("feed.jsonl", 3, True)], "also counted in rejects, with the file's hash"
 
 
 def test_daily_table_uses_publication_day_and_dq_results_are_all_green(warehouse: Path) -> None:

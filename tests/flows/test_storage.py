@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.storage import SchemaError, Warehouse, to_arrow
+from flows.storage import SchemaError, UnmanagedFiles, Warehouse, to_arrow
 
 DAY = date(2026, 11, 29)
 
@@ -127,3 +127,13 @@ def test_one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over(tmp_path: Pa
     assert wh.lock_holder() is None, "a lock whose process is gone is stale"
     with wh.lock("run-3"):
         assert json.loads(wh.lock_path.read_text())["pid"] == os.getpid()
+
+
+def test_table_files_without_a_manifest_are_refused_not_deleted(tmp_path: Path) -> None:
+    stray = tmp_path / "stances" / "run_date=2026-01-01" / "part-old.parquet"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"PAR1")
+    with pytest.raises(UnmanagedFiles, match=r"no _manifest\.json"):
+        Warehouse(tmp_path).begin("r1")
+    assert stray.exists(), "nothing is deleted"
+    Warehouse(tmp_path / "fresh").begin("r1")  # near-miss: an empty folder is a new warehouse

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from stages.ingest import ExtractedPage, RawFile, article_id_of, extract_html, ingest
+from stages.ingest import ExtractedPage, RawFile, article_id_of, extract_html, ingest, language_rejects
 from stages.schemas import columns
 
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
@@ -169,3 +169,42 @@ def test_rejects_carry_the_files_hash_and_files_the_source_could_not_read() -> N
     ]
     assert rejects["file_sha256"].iloc[0] == hashlib.sha256(b" ").hexdigest()
     assert pd.isna(rejects["file_sha256"].iloc[1]), "a file that was not read has no hash"
+
+
+LANGUAGE_CASES = [
+    # (article languages, expected rejected article ids, why)
+    ({"a1": "en", "a2": "es"}, ["a2"], "a Spanish article is listed, the English one is not"),
+    ({"a1": "und"}, [], "near-miss: no body text, so no language to object to"),
+    ({"a1": "de", "a2": "fr"}, ["a1", "a2"], "every foreign article, one row each"),
+    ({}, [], "empty chunk"),
+]
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected", "why"), LANGUAGE_CASES, ids=[c[-1] for c in LANGUAGE_CASES]
+)
+def test_language_rejects_list_articles_the_tagger_does_not_read(
+    languages: dict[str, str], expected: list[str], why: str
+) -> None:
+    ids = list(languages)
+    articles = pd.DataFrame(
+        {
+            "article_id": ids,
+            "source_path": ["feed.jsonl"] * len(ids),
+            "source_line": pd.array(range(1, len(ids) + 1), dtype="Int64"),
+        }
+    )
+    # Two paragraphs per article, both carrying the article's language.
+    paragraphs = pd.DataFrame(
+        {
+            "article_id": [i for i in ids for _ in range(2)],
+            "language": [languages[i] for i in ids for _ in range(2)],
+        }
+    )
+    before = articles.copy()
+    rejects = language_rejects(articles, paragraphs, {"feed.jsonl": "ab" * 32})
+    assert list(rejects.columns) == columns("rejects")
+    assert [d.split()[1] for d in rejects["detail"]] == expected, why
+    assert set(rejects["reason"]) <= {"non_english"}
+    assert set(rejects["file_sha256"]) <= {"ab" * 32}
+    pd.testing.assert_frame_equal(articles, before)  # the input is not modified
