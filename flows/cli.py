@@ -132,13 +132,19 @@ def _parser() -> argparse.ArgumentParser:
 
     sql = sub.add_parser(
         "sql",
-        help="run read-only SQL against the warehouse tables",
-        description="Run one read-only SQL query against DuckDB views of every table "
-        "(articles, paragraphs, removed, sentences, stances, stance_daily, rejects, runs, dq_results).",
+        help="run read-only SQL against the warehouse tables (a shell without a query)",
+        description="Run read-only SQL against DuckDB views of every table and the ready-made views "
+        "(dyads, quotes): a query, a .sql file, or, with neither, an interactive shell. Statements "
+        "that would change the warehouse are refused.",
     )
-    sql.add_argument("query", help=f'SQL, e.g. "{EXAMPLE_QUERY}"')
+    sql.add_argument(
+        "query", nargs="?", help=f'SQL or the path of a .sql file, e.g. "{EXAMPLE_QUERY}"; none: a shell'
+    )
     sql.add_argument("--warehouse", type=Path, help="warehouse folder (default data/warehouse/)")
-    sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    sql.add_argument(
+        "--format", choices=("table", "csv", "json", "parquet"), default="table", help="output format"
+    )
+    sql.add_argument("--output", type=Path, help="write the result to this file (needed for parquet)")
     evaluate = sub.add_parser(
         "eval",
         help="score a stage against gold data",
@@ -393,35 +399,125 @@ def _interval_text(value: Any) -> str:
     return f"{prefix}{days} days {text}" if days else f"{prefix}{text}"
 
 
-def _cmd_sql(args: argparse.Namespace) -> int:
-    import duckdb
-    import pyarrow.csv as pacsv
+# Statement types `stancewire sql` runs; anything else (DROP, CREATE, COPY, ATTACH, SET, ...) is refused.
+READ_ONLY_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA"})
 
+
+def _sql_text(query: str) -> str:
+    """The SQL of a query argument: the contents of a .sql file, or the argument itself."""
+    if query.strip().lower().endswith(".sql"):
+        path = Path(query.strip())
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise UserError(f"cannot read {path}: {err.strerror or err}") from None
+    return query
+
+
+def _run_sql(con: Any, text: str) -> list[Any]:
+    """The arrow result of every statement of ``text``, after refusing any that is not read-only."""
+    import duckdb
+
+    try:
+        statements = con.extract_statements(text)
+    except duckdb.Error as err:
+        raise UserError(f"SQL error: {str(err).splitlines()[0]}") from None
+    if not statements:
+        raise UserError("no SQL statement given")
+    for statement in statements:
+        kind = statement.type.name
+        if kind not in READ_ONLY_STATEMENTS:
+            raise UserError(
+                f"refused: a {kind} statement would change the warehouse; stancewire sql is read-only "
+                "(write results with --format csv|json|parquet --output FILE)"
+            )
+    results = []
+    try:
+        for statement in statements:
+            result = con.sql(statement.query)
+            if result is not None:
+                results.append(_printable(result.to_arrow_table()))
+    except duckdb.Error as err:
+        raise UserError(f"SQL error: {str(err).splitlines()[0]}") from None
+    return results
+
+
+def _write_result(table: Any, fmt: str, output: Path | None) -> None:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if fmt == "parquet":
+        if output is None:
+            raise UserError("--format parquet needs --output FILE")
+        pq.write_table(table, output)
+    elif fmt == "csv":
+        if output is None:
+            pacsv.write_csv(table, sys.stdout.buffer)
+            sys.stdout.flush()
+        else:
+            pacsv.write_csv(table, output)
+    elif fmt == "json":
+        text = json.dumps(table.to_pylist(), default=str, ensure_ascii=False, indent=1)
+        print(text) if output is None else output.write_text(text + "\n", encoding="utf-8")
+    else:
+        frame = table.to_pandas()
+        shown = frame.to_string(index=False, max_colwidth=80) if len(frame) else "(no rows)"
+        text = f"{shown}\n({len(frame)} row{'s' if len(frame) != 1 else ''})"
+        print(text) if output is None else output.write_text(text + "\n", encoding="utf-8")
+
+
+def _shell(con: Any, warehouse: Path) -> int:
+    """A small read-only SQL shell: statements end with ';', `.tables` lists the views, `.quit` leaves."""
+    import contextlib
+
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (line editing and history for input())
+    print(
+        f"stancewire sql on {warehouse} (read-only). End statements with ';'. .tables lists views, .quit leaves."
+    )
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("stancewire> " if not buffer else "      ...> ")
+        except EOFError:
+            print()
+            return 0
+        if not buffer and line.strip() in (".quit", ".exit", "\\q"):
+            return 0
+        if not buffer and line.strip() == ".tables":
+            line = "select table_name as view from information_schema.tables order by 1;"
+        buffer.append(line)
+        if not line.rstrip().endswith(";"):
+            continue
+        text, buffer = "\n".join(buffer), []
+        try:
+            for table in _run_sql(con, text):
+                _write_result(table, "table", None)
+        except UserError as err:
+            print(f"stancewire: {err}", file=sys.stderr)
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
     from flows.storage import Warehouse
 
     warehouse = Warehouse(load_settings().with_overrides(warehouse=args.warehouse).warehouse)
+    if args.format == "parquet" and args.output is None:
+        raise UserError("--format parquet needs --output FILE")
+    text = None if args.query is None else _sql_text(args.query)
     try:
         con = warehouse.connect()
     except FileNotFoundError as err:
         raise UserError(str(err)) from None
     try:
-        result = con.sql(args.query)
-        if result is None:
+        if text is None:
+            return _shell(con, warehouse.root)
+        results = _run_sql(con, text)
+        if not results:
             raise UserError("the statement returned no rows to show (stancewire sql is for queries)")
-        table = _printable(result.to_arrow_table())
-    except duckdb.Error as err:
-        raise UserError(f"SQL error: {str(err).splitlines()[0]}") from None
+        for table in results if args.output is None else results[-1:]:
+            _write_result(table, args.format, args.output)
     finally:
         con.close()
-    if args.format == "csv":
-        pacsv.write_csv(table, sys.stdout.buffer)
-    elif args.format == "json":
-        print(json.dumps(table.to_pylist(), default=str, ensure_ascii=False, indent=1))
-    else:
-        frame = table.to_pandas()
-        with_rows = frame.to_string(index=False, max_colwidth=80) if len(frame) else "(no rows)"
-        print(with_rows)
-        print(f"({len(frame)} row{'s' if len(frame) != 1 else ''})")
     return 0
 
 

@@ -41,6 +41,41 @@ import pyarrow.parquet as pq
 from stages.schemas import SCHEMAS
 
 CATALOG_FILE = "stancewire.duckdb"
+# Ready-made views over the table views (documented in the README): name -> (tables it reads, SQL).
+READY_VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
+    # One row per (source, target, day): the stance counts over every run date, and the net
+    # score (favor - against) / total in -1..1.
+    "dyads": (
+        ("stance_daily",),
+        """
+        SELECT source_actor, target_actor, day,
+               sum(n_favor)::BIGINT AS n_favor, sum(n_against)::BIGINT AS n_against,
+               sum(n_neutral)::BIGINT AS n_neutral, sum(n_total)::BIGINT AS n_total,
+               round((sum(n_favor) - sum(n_against)) / sum(n_total), 4) AS net_score,
+               round(sum(mean_score * n_total) / sum(n_total), 4) AS mean_score
+        FROM stance_daily
+        GROUP BY source_actor, target_actor, day
+        """,
+    ),
+    # One row per (sentence, speaker) whose stance rests on quoted words: who said what, the
+    # words inside the quotation marks, the whole sentence and its article.
+    "quotes": (
+        ("stances", "sentences", "articles"),
+        """
+        SELECT s.run_date, s.article_id, s.sentence_index, s.speaker, s.source_actor,
+               string_agg(DISTINCT s.target_actor, ', ' ORDER BY s.target_actor) AS target_actors,
+               array_to_string(regexp_extract_all(t.text, '["“]([^"”]{2,})["”]', 1), ' … ')
+                   AS quoted_words,
+               t.text AS sentence, a.title, a.outlet, a.url, a.published_at, a.source_path
+        FROM stances s
+        JOIN sentences t ON t.article_id = s.article_id AND t.sentence_index = s.sentence_index
+                        AND t.run_date = s.run_date
+        JOIN articles a ON a.article_id = s.article_id
+        WHERE s.is_quote AND regexp_matches(t.text, '["“][^"”]{2,}["”]')
+        GROUP BY ALL
+        """,
+    ),
+}
 LOCK_FILE = ".lock"
 MANIFEST_FILE = "_manifest.json"
 
@@ -345,6 +380,9 @@ class Warehouse:
                     f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{paths}], "
                     "hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true)"
                 )
+            for view, (needs, sql) in READY_VIEWS.items():
+                if all(files[t] for t in needs):
+                    con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A read-only DuckDB connection to the catalog."""

@@ -34,7 +34,8 @@ MISTAKES = [
     (["run", "--date", "2026-13-40"], "not a date", "a bad date"),
     (["run", "--chunk-size", "0"], "at least 1", "a chunk size that cannot work"),
     (["frobnicate"], "invalid choice", "an unknown command"),
-    (["sql"], "required", "no query"),
+    (["sql", "x", "--format", "parquet"], "needs --output", "parquet goes to a file, not the terminal"),
+    (["sql", "/no/such/query.sql"], "cannot read", "a missing .sql file"),
 ]
 
 
@@ -90,7 +91,13 @@ def test_sql_formats(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> Non
     [
         ("selec nothing", "SQL error"),
         ("select * from no_such_table", "SQL error"),
-        ("create table x as select 1", "SQL error"),
+        ("create table x as select 1", "refused: a CREATE statement"),
+        ("drop view rejects", "refused: a DROP statement"),
+        ("select 1; drop view rejects", "refused: a DROP statement"),
+        ("copy rejects to 'out.csv'", "refused: a COPY statement"),
+        ("attach 'other.duckdb'", "refused: a ATTACH statement"),
+        ("insert into rejects select * from rejects", "refused: a INSERT statement"),
+        ("", "no SQL statement"),
     ],
 )
 def test_bad_or_writing_sql_is_one_line(
@@ -156,3 +163,51 @@ def test_sql_shows_intervals_in_every_format(warehouse: Path, capsys: pytest.Cap
     for fmt in ("table", "csv", "json"):
         assert main(["sql", query, "--warehouse", str(warehouse), "--format", fmt]) == 0
         assert "01:02:03.500" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "select count(*) from rejects",
+        "with r as (select * from rejects) select count(*) from r",
+        "describe rejects",
+        "explain select * from rejects",
+        "from rejects select reason",
+    ],
+    ids=["select", "with", "describe", "explain", "from-first"],
+)
+def test_read_only_statements_run(warehouse: Path, query: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Near-misses of the refused statements: every kind of read runs."""
+    assert main(["sql", query, "--warehouse", str(warehouse)]) == 0
+    assert "row" in capsys.readouterr().out
+
+
+def test_a_sql_file_and_parquet_output(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "reasons.sql"
+    script.write_text("-- reasons\nselect reason from rejects order by 1;\n")
+    assert main(["sql", str(script), "--warehouse", str(warehouse)]) == 0
+    assert "bad_json" in capsys.readouterr().out
+    out = tmp_path / "reasons.parquet"
+    assert (
+        main(["sql", str(script), "--warehouse", str(warehouse), "--format", "parquet", "--output", str(out)])
+        == 0
+    )
+    assert pd.read_parquet(out)["reason"].tolist() == ["bad_json", "empty"]
+
+
+def test_the_shell_runs_statements_until_quit(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = iter(
+        ["select reason", "from rejects order by 1;", "drop view rejects;", "selec;", ".tables", ".quit"]
+    )
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    assert main(["sql", "--warehouse", str(warehouse)]) == 0
+    captured = capsys.readouterr()
+    assert "bad_json" in captured.out and "rejects" in captured.out, "a two-line statement and .tables"
+    assert "refused: a DROP statement" in captured.err and "SQL error" in captured.err, "errors do not end it"
+    assert main(["sql", "select count(*) from rejects", "--warehouse", str(warehouse)]) == 0, (
+        "nothing dropped"
+    )
