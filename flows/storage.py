@@ -41,6 +41,10 @@ import pyarrow.parquet as pq
 from stages.schemas import SCHEMAS
 
 CATALOG_FILE = "stancewire.duckdb"
+READY_VIEW_DESCRIPTIONS = {
+    "dyads": "stance counts and net score (favor - against) / total per (source, target, day), all run dates",
+    "quotes": "who said what: speaker, quoted words, sentence and article of stances resting on quotes",
+}
 # Ready-made views over the table views (documented in the README): name -> (tables it reads, SQL).
 READY_VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
     # One row per (source, target, day): the stance counts over every run date, and the net
@@ -380,9 +384,11 @@ class Warehouse:
                     f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{paths}], "
                     "hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true)"
                 )
+                _comment(con, table, SCHEMAS[table])
             for view, (needs, sql) in READY_VIEWS.items():
                 if all(files[t] for t in needs):
                     con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")
+                    con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(READY_VIEW_DESCRIPTIONS[view])}")
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A read-only DuckDB connection to the catalog."""
@@ -391,6 +397,16 @@ class Warehouse:
                 f"no warehouse catalog at {self.catalog_path}: run `stancewire run` first"
             )
         return duckdb.connect(str(self.catalog_path), read_only=True)
+
+
+def _comment(con: duckdb.DuckDBPyConnection, view: str, schema: pa.Schema) -> None:
+    """The table's and its columns' descriptions as DuckDB comments (``duckdb_columns().comment``)."""
+    description = (schema.metadata or {}).get(b"description", b"").decode()
+    con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(description)}")
+    for field in schema:
+        text = (field.metadata or {}).get(b"description", b"").decode()
+        con.execute(f"COMMENT ON COLUMN {view}.{field.name} IS {_sql_string(text)}")
+    con.execute(f"COMMENT ON COLUMN {view}.run_date IS 'the run date (hive partition)'")
 
 
 def _read_files(table: str, files: list[Path], columns: list[str] | None) -> pd.DataFrame:

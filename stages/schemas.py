@@ -166,3 +166,154 @@ def columns(table: str, *, with_run_id: bool = False) -> list[str]:
     """Column names of ``table`` in schema order; ``run_id`` only when asked for."""
     names = list(SCHEMAS[table].names)
     return names if with_run_id else [n for n in names if n != "run_id"]
+
+
+# What each table and column means: written into every Parquet file (field metadata
+# "description", schema metadata "description" and "stancewire.table"), so any reader
+# (pandas, Polars, Spark, DuckDB) gets them with the data, and into the DuckDB catalog
+# as COMMENTs.
+RUN_ID = "the run that wrote the row"
+TABLE_DESCRIPTIONS: dict[str, str] = {
+    "articles": "one row per distinct article read from the inbox",
+    "files": "one row per inbox file read: the ledger that makes runs incremental",
+    "paragraphs": "kept paragraphs of each article after cleanup",
+    "removed": "noise removed from each article by cleanup, with its kind",
+    "sentences": "sentences of the kept paragraphs",
+    "mentions": "every actor named in a sentence",
+    "stances": "stance of a source actor toward a target actor in one sentence",
+    "stance_daily": "stance counts per (day, source, target) of a run date",
+    "rejects": "input that could not be processed (or was not stance-tagged), with its reason",
+    "runs": "one row per run",
+    "dq_results": "one row per table validated by a run: its Great Expectations results",
+}
+COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "articles": {
+        "article_id": "first 16 hex digits of the SHA-256 of the article's raw bytes",
+        "source_path": "inbox path of the file, relative to the inbox",
+        "source_line": "line number in a JSON-lines file (null for other formats)",
+        "format": "txt, jsonl or html",
+        "outlet": "publisher, when the input names one",
+        "title": "headline, when the input has one",
+        "url": "address of the article, when the input has one",
+        "published_at": "publication time (UTC), when the input has one",
+        "raw_text": "the article text as read (HTML: the extracted body), before cleanup",
+        "ingested_at": "when the run read the file (UTC)",
+        "run_id": RUN_ID,
+    },
+    "files": {
+        "file_sha256": "SHA-256 of the file's bytes",
+        "source_path": "inbox path of the file",
+        "size_bytes": "file size in bytes",
+        "n_articles": "articles the file gave",
+        "n_rejects": "rejects the file gave at ingest",
+        "run_id": RUN_ID,
+    },
+    "paragraphs": {
+        "article_id": "the article (articles.article_id)",
+        "paragraph_index": "0-based position among the article's kept paragraphs",
+        "language": "ISO 639-1 language of the article (und: no body text)",
+        "kind": "body or heading",
+        "text": "the cleaned paragraph text",
+        "raw_start": "offset of the paragraph's first character in articles.raw_text",
+        "raw_end": "offset just after the paragraph's last character in articles.raw_text",
+        "run_id": RUN_ID,
+    },
+    "removed": {
+        "article_id": "the article (articles.article_id)",
+        "removed_index": "0-based position among the article's removed pieces",
+        "kind": "related_link, url, read_more, promo, credit or boilerplate",
+        "text": "the removed text",
+        "raw_start": "offset of the piece in articles.raw_text",
+        "raw_end": "offset just after the piece in articles.raw_text",
+        "run_id": RUN_ID,
+    },
+    "sentences": {
+        "article_id": "the article (articles.article_id)",
+        "sentence_index": "0-based position in the article, headings included",
+        "paragraph_index": "the paragraph (paragraphs.paragraph_index)",
+        "text": "the sentence",
+        "char_start": "offset of the sentence in its paragraph's text",
+        "char_end": "offset just after the sentence in its paragraph's text",
+        "is_heading": "true when the sentence is a heading paragraph",
+        "language": "ISO 639-1 language (only en is stance-tagged)",
+        "run_id": RUN_ID,
+    },
+    "mentions": {
+        "article_id": "the article",
+        "sentence_index": "the sentence (sentences.sentence_index)",
+        "actor_id": "the actor: ISO 3166-1 alpha-3 code, organisation id (NATO, EU, ...) or person's id",
+        "kind": "country, capital, demonym, organization, institution or person",
+        "surface": "the words as written in the sentence",
+        "char_start": "offset of the mention in the sentence",
+        "char_end": "offset just after the mention in the sentence",
+        "run_id": RUN_ID,
+    },
+    "stances": {
+        "article_id": "the article",
+        "sentence_index": "the sentence (sentences.sentence_index)",
+        "speaker": "who holds the stance, as named (a person, an institution, a place)",
+        "source_actor": "the speaker's actor id (a person's affiliation)",
+        "target_actor": "the actor the stance is aimed at",
+        "stance": "favor, against or neutral",
+        "score": "strength in -1..1 (negative: against)",
+        "cue": "the words that show the stance, separated by '; '",
+        "is_quote": "true when the stance rests on quoted words",
+        "run_id": RUN_ID,
+    },
+    "stance_daily": {
+        "day": "publication day of the articles (the run date when unknown)",
+        "source_actor": "who holds the stances",
+        "target_actor": "whom they are aimed at",
+        "n_favor": "favor stances that day",
+        "n_against": "against stances that day",
+        "n_neutral": "neutral stances that day",
+        "n_total": "all stances that day",
+        "mean_score": "mean score in -1..1",
+        "run_id": RUN_ID,
+    },
+    "rejects": {
+        "source_path": "inbox path of the file",
+        "source_line": "line number in a JSON-lines file (null: the whole file)",
+        "reason": "empty, binary, undecodable, bad_json, no_text, unsupported_type, duplicate, bad_field, "
+        "too_large, outside_inbox, unreadable or non_english",
+        "detail": "what exactly was wrong, in words",
+        "file_sha256": "SHA-256 of the file (null when it could not be read)",
+        "quarantined_path": "where a copy of a broken file was kept, relative to the warehouse",
+        "run_id": RUN_ID,
+    },
+    "runs": {
+        "run_id": "the run: run date, start time and a digest of the inbox listing",
+        "started_at": "start time (UTC, whole seconds)",
+        "finished_at": "end time (UTC)",
+        "inbox": "the inbox folder read",
+        "n_files": "files in the inbox",
+        "n_skipped": "files skipped as read by an earlier run (same SHA-256)",
+        "n_articles": "articles added (a rebuild: articles reprocessed)",
+        "n_rejects": "rejects added",
+        "n_sentences": "sentences written",
+        "n_stances": "stances written",
+        "status": "succeeded (a failed run publishes nothing)",
+        "mode": "nightly (new inbox files) or rebuild (a run date reprocessed from its articles)",
+    },
+    "dq_results": {
+        "table_name": "the table validated",
+        "n_batches": "chunks validated",
+        "n_rows": "rows validated",
+        "expectations_evaluated": "expectations evaluated over all chunks",
+        "expectations_failed": "expectations that failed",
+        "success": "true when every chunk passed its suite",
+        "failed_expectations": "the failed expectations, separated by '; '",
+        "run_id": RUN_ID,
+    },
+}
+
+
+def _documented(table: str, schema: pa.Schema) -> pa.Schema:
+    described = COLUMN_DESCRIPTIONS[table]
+    return pa.schema(
+        [f.with_metadata({"description": described[f.name]}) for f in schema],
+        metadata={"stancewire.table": table, "description": TABLE_DESCRIPTIONS[table]},
+    )
+
+
+SCHEMAS = {table: _documented(table, schema) for table, schema in SCHEMAS.items()}

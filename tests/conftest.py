@@ -42,3 +42,13 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The main job's output: one nightly run over the bundled sample data (data/samples/)."""
+    from flows.pipeline import nightly
+
+    root = tmp_path_factory.mktemp("sample-warehouse")
+    nightly(inbox=str(PROJECT_ROOT / "data" / "samples"), warehouse=str(root), run_date="2026-11-29")
+    return root

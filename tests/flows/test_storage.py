@@ -137,3 +137,34 @@ def test_table_files_without_a_manifest_are_refused_not_deleted(tmp_path: Path) 
         Warehouse(tmp_path).begin("r1")
     assert stray.exists(), "nothing is deleted"
     Warehouse(tmp_path / "fresh").begin("r1")  # near-miss: an empty folder is a new warehouse
+
+
+def daily() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "day": [date(2026, 11, 28)],
+            "source_actor": ["USA"],
+            "target_actor": ["RUS"],
+            "n_favor": [0],
+            "n_against": [2],
+            "n_neutral": [1],
+            "n_total": [3],
+            "mean_score": [-0.5],
+        }
+    )
+
+
+def test_parquet_files_carry_their_schema_and_column_descriptions(tmp_path: Path) -> None:
+    """A reader with no stancewire code (plain pyarrow, pandas) gets the types and the meanings."""
+    import pyarrow.parquet as pq
+
+    wh = Warehouse(tmp_path)
+    wh.begin("r1")
+    wh.write_part("r1", "stance_daily", date(2026, 11, 29), daily(), "00000")
+    wh.publish("r1", date(2026, 11, 29), ["stance_daily"])
+    (path,) = (tmp_path / "stance_daily").rglob("*.parquet")
+    schema = pq.read_schema(path)
+    assert schema.field("mean_score").metadata[b"description"] == b"mean score in -1..1"
+    assert schema.metadata[b"stancewire.table"] == b"stance_daily"
+    assert str(schema.field("day").type) == "date32[day]"
+    assert pd.read_parquet(path)["n_total"].tolist() == daily()["n_total"].tolist()
