@@ -33,6 +33,25 @@ setup() {
   echo "$want" > "$stamp"
 }
 
+# The report's browser test drives Debian's Chromium (tests/flows/test_report_browser.py).
+CHROMIUM_VERSION=156.0.8078.108-1~deb12u1
+setup_browser() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "warning: chromium is missing and cannot be installed here (needs root and apt-get);" \
+         "install Debian's chromium package for the report's browser test" >&2
+    return 0
+  fi
+  echo "installing Debian's chromium $CHROMIUM_VERSION for the report's browser test..." >&2
+  apt-get update -qq >/dev/null
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+       "chromium=$CHROMIUM_VERSION" >/dev/null; then
+    # Debian replaces a security-updated version in its archive: take the current one, and say so.
+    echo "warning: chromium $CHROMIUM_VERSION is gone from the archive; installing the current version" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  fi
+}
+
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -43,9 +62,11 @@ case "$cmd" in
     .venv/bin/stancewire run "$@"
     echo
     echo "stances by source, target and stance (the example query):"
-    .venv/bin/stancewire sql "select source_actor, target_actor, stance, count(*) as n from stances group by all order by n desc limit 10" ;;
+    .venv/bin/stancewire sql "select source_actor, target_actor, stance, count(*) as n from stances group by all order by n desc limit 10"
+    .venv/bin/stancewire report ;;
   test)
     setup
+    setup_browser
     .venv/bin/ruff check flows stages tests
     .venv/bin/ruff format --check flows stages tests
     .venv/bin/mypy

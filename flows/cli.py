@@ -145,6 +145,16 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "csv", "json", "parquet"), default="table", help="output format"
     )
     sql.add_argument("--output", type=Path, help="write the result to this file (needed for parquet)")
+    report = sub.add_parser(
+        "report",
+        help="write a run's HTML report (inputs, rejects, validation, stance charts)",
+        description="Write one self-contained HTML page for the latest run (or the latest run of --date): "
+        "what came in and what was rejected, each table's rows and validation result, and the stance "
+        "picture (stance over time, a source x target matrix, the strongest stances with cue words "
+        "marked). The page works offline.",
+    )
+    report.add_argument("--date", type=_date, help="run date, YYYY-MM-DD (default: the latest run)")
+    report.add_argument("--warehouse", type=Path, help="warehouse folder (default data/warehouse/)")
     evaluate = sub.add_parser(
         "eval",
         help="score a stage against gold data",
@@ -352,6 +362,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from flows.report import NoRun, write_report
+    from flows.storage import Warehouse
+
+    warehouse = Warehouse(load_settings().with_overrides(warehouse=args.warehouse).warehouse)
+    try:
+        path = write_report(warehouse, args.date)
+    except (NoRun, FileNotFoundError) as err:
+        raise UserError(str(err)) from None
+    print(f"report: {path}")
+    return 0
+
+
 def _cmd_backfill(args: argparse.Namespace) -> int:
     if args.date_from > args.date_to:
         raise UserError(f"--from {args.date_from} is after --to {args.date_to}")
@@ -528,6 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {
             "run": _cmd_run,
             "backfill": _cmd_backfill,
+            "report": _cmd_report,
             "sql": _cmd_sql,
             "eval": _cmd_eval,
             "bench": _cmd_bench,
