@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.settings import Settings, configure_runtime_environment, load_settings
+from flows.settings import VENDOR_DIR, Settings, configure_runtime_environment, load_settings
 
 configure_runtime_environment()
 
@@ -42,7 +42,9 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
+from flows.data_docs import make_offline  # noqa: E402
 from flows.models import Models, load_models  # noqa: E402
+from flows.report import vega_bundle  # noqa: E402
 from flows.sources import InboxSource, Source  # noqa: E402
 from flows.storage import Warehouse  # noqa: E402
 from flows.validation import TableValidation, Validator  # noqa: E402
@@ -437,18 +439,22 @@ def run_pipeline(settings: Settings, source: Source, run_date: date, *, rebuild:
             max_article_bytes=settings.max_article_bytes,
             mode=mode,
         )
-        if rebuild:
-            parts = warehouse.committed_files("articles", run_date)
-            if not parts:
-                raise NothingToRebuild(f"no articles are published for {run_date}: nothing to rebuild")
-            return _rebuild(ctx, settings, parts)
-        # Incremental: files read by earlier runs are skipped, decided before anything is loaded.
-        ctx.processed = set(warehouse.read_table("files", columns=["file_sha256"])["file_sha256"])
-        fresh, ctx.skipped = new_files(source, names, ctx.processed)
-        _log_skipped(ctx.skipped)
-        if not fresh:
-            return _summary(ctx, publish_nothing_new(ctx, len(names)))
-        return _run_locked(ctx, settings, fresh, len(names))
+        try:
+            if rebuild:
+                parts = warehouse.committed_files("articles", run_date)
+                if not parts:
+                    raise NothingToRebuild(f"no articles are published for {run_date}: nothing to rebuild")
+                return _rebuild(ctx, settings, parts)
+            # Incremental: files read by earlier runs are skipped, decided before anything is loaded.
+            ctx.processed = set(warehouse.read_table("files", columns=["file_sha256"])["file_sha256"])
+            fresh, ctx.skipped = new_files(source, names, ctx.processed)
+            _log_skipped(ctx.skipped)
+            if not fresh:
+                return _summary(ctx, publish_nothing_new(ctx, len(names)))
+            return _run_locked(ctx, settings, fresh, len(names))
+        finally:
+            if settings.data_docs and ctx.validator.built:  # passed or failed, the docs were updated
+                make_offline(warehouse.reports_dir / "data_docs", VENDOR_DIR / "data_docs", vega_bundle)
 
 
 def _log_skipped(skipped: set[str]) -> None:

@@ -91,6 +91,10 @@ class Settings:
         return replace(self, **clean)  # type: ignore[arg-type]
 
 
+# Third-party web assets shipped with stancewire (Data Docs styles; see data/vendor/data_docs/README.md).
+VENDOR_DIR = PROJECT_ROOT / "data" / "vendor"
+
+
 def load_settings() -> Settings:
     """Settings from the environment, with the defaults in the table above."""
     return Settings(

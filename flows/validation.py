@@ -110,6 +110,11 @@ class Validator:
         self._context = context
         return checkpoints
 
+    @property
+    def built(self) -> bool:
+        """Whether any suite has run (and so Data Docs may have been written)."""
+        return self._checkpoints is not None
+
     def validate(self, table: str, frame: pd.DataFrame) -> TableValidation:
         """Run ``table``'s suite on ``frame`` (not modified); raise nothing, return the outcome."""
         with self._lock:

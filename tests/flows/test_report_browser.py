@@ -79,3 +79,16 @@ def test_a_page_with_a_script_error_is_caught(tmp_path: Path) -> None:
     broken.write_text("<html><body><p>hi</p><script>undefinedChartLibrary();</script></body></html>")
     loaded = open_page(broken, tmp_path, "--dump-dom")
     assert any("undefinedChartLibrary is not defined" in m for m in console_messages(loaded.stderr))
+
+
+def test_data_docs_load_offline_without_console_messages(sample_warehouse: Path, tmp_path: Path) -> None:
+    docs = sample_warehouse / "reports" / "data_docs"
+    pages = [docs / "index.html", *sorted((docs / "validations").rglob("*.html"))[:1]]
+    assert len(pages) == 2
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        loads = re.findall(r'<(?:link|script)\b[^>]*(?:href|src)="(https?://[^"]+)"', text)
+        assert loads == [], f"{page.name} still loads {loads}"
+        loaded = open_page(page, tmp_path, "--dump-dom")
+        assert loaded.returncode == 0 and console_messages(loaded.stderr) == [], loaded.stderr[-2000:]
+        assert "bootstrap-table" in loaded.stdout or page.name == "index.html"
