@@ -67,8 +67,8 @@ case "$cmd" in
   test)
     setup
     setup_browser
-    .venv/bin/ruff check flows stages tests
-    .venv/bin/ruff format --check flows stages tests
+    .venv/bin/ruff check flows stages tests benchmarks
+    .venv/bin/ruff format --check flows stages tests benchmarks
     .venv/bin/mypy
     .venv/bin/python -m pytest "$@" ;;
   *)

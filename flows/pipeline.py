@@ -62,7 +62,7 @@ from stages.ingest import (  # noqa: E402
 )
 from stages.schemas import TABLES  # noqa: E402
 from stages.sentences import split_sentences  # noqa: E402
-from stages.stance import TAGGED_LANGUAGE, find_mentions, tag_stances  # noqa: E402
+from stages.stance import TAGGED_LANGUAGE, tag_sentences  # noqa: E402
 
 # Rejects whose bytes are not copied to quarantine: fine files (duplicates) and files not read.
 NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE})
@@ -239,8 +239,9 @@ def sentences_chunk(ctx: RunContext, paragraphs: pd.DataFrame, part: str) -> pd.
 
 @task(name="stances", cache_policy=NO_CACHE)
 def stances_chunk(ctx: RunContext, sentences: pd.DataFrame, part: str) -> int:
-    ctx.save("mentions", find_mentions(sentences, ctx.models.tagger.gazetteer), part)
-    return len(ctx.save("stances", tag_stances(sentences, ctx.models.tagger), part))
+    stances, mentions = tag_sentences(sentences, ctx.models.tagger)
+    ctx.save("mentions", mentions, part)
+    return len(ctx.save("stances", stances, part))
 
 
 @task(name="aggregate", cache_policy=NO_CACHE)

@@ -335,6 +335,15 @@ def _used_as_noun(text: str, cue: Cue) -> bool:
     return any(w.endswith(("'s", "’s")) for w in before)
 
 
+def _remember_last_person(
+    ctx: ArticleContext, mentions: Sequence[Mention], quotes: Sequence[tuple[int, int]]
+) -> None:
+    """The last person named outside quotes is who a later he/she refers to."""
+    people = [m for m in mentions if m.kind == "person" and not any(s <= m.start < e for s, e in quotes)]
+    if people:
+        ctx.last_person = max(people, key=lambda m: m.start)
+
+
 def _sign(value: float) -> str:
     if value < 0:
         return "against"
@@ -353,19 +362,40 @@ class StanceTagger:
         self.lexicon = lexicon
         self.sentiment = sentiment
 
-    def _analyse(self, text: str, ctx: ArticleContext, extra: Sequence[Mention] = ()) -> _Sentence:
+    def _analyse(
+        self,
+        text: str,
+        ctx: ArticleContext,
+        extra: Sequence[Mention] = (),
+        found: Sequence[Mention] | None = None,
+        *,
+        pairs_only: bool = False,
+    ) -> _Sentence:
+        """Mentions, cues, quotes and masked spans of a sentence. With ``pairs_only``, a sentence
+        naming fewer than two actors (counting a he/she as the last person named) can hold no
+        stance, and its cues and masked spans are not looked for: most sentences are such."""
+        gazetteer = self.gazetteer.find(text) if found is None else found
+        mentions = sorted(
+            [*(m for m in gazetteer if not any(m.start < x.end and x.start < m.end for x in extra)), *extra],
+            key=lambda m: m.start,
+        )
         quotes = [(m.start(), m.end()) for m in P.QUOTED_SPAN.finditer(text)]
+        actors = {m.actor for m in mentions}
+        if (
+            pairs_only
+            and len(actors) < 2
+            and (
+                ctx.last_person is None
+                or ctx.last_person.actor in actors
+                or not P.PRONOUN_SUBJECT.search(text)
+            )
+        ):
+            return _Sentence(text, mentions, [], quotes, [])
         masked = [
             (m.start(), m.end())
             for m in P.RELATIVE_CLAUSE.finditer(text)
             if not any(s <= m.start() < e for s, e in quotes)
         ]
-        found = [
-            m
-            for m in self.gazetteer.find(text)
-            if not any(m.start < x.end and x.start < m.end for x in extra)
-        ]
-        mentions = sorted([*found, *extra], key=lambda m: m.start)
         # A cue word inside an actor's name ("... Security and Cooperation in Europe") is part of the name.
         cues = [
             _negated(text, c)
@@ -519,13 +549,27 @@ class StanceTagger:
         return _sign(weight), round(math.tanh(weight), 4), "; ".join(c.term for c in used)
 
     def tag_sentence(
-        self, index: int, text: str, ctx: ArticleContext, extra: Sequence[Mention] = ()
+        self,
+        index: int,
+        text: str,
+        ctx: ArticleContext,
+        extra: Sequence[Mention] = (),
+        gazetteer_hits: Sequence[Mention] | None = None,
     ) -> list[StanceRow]:
         """Stances of one sentence; updates ``ctx`` with the last person it names.
 
-        ``extra`` are mentions found by the caller (they replace gazetteer matches they overlap).
+        ``extra`` are mentions found by the caller (they replace gazetteer matches they overlap);
+        ``gazetteer_hits`` is the gazetteer's result for ``text`` when the caller already has it.
         """
-        sent = self._analyse(text, ctx, extra)
+        sent = self._analyse(text, ctx, extra, gazetteer_hits, pairs_only=True)
+        if (
+            not sent.cues
+            and not sent.masked
+            and len({m.actor for m in sent.mentions}) < 2
+            and not sent.pronouns
+        ):
+            _remember_last_person(ctx, sent.mentions, sent.quotes)
+            return []
         rows: dict[tuple[str, str], StanceRow] = {}
         previous_source: Mention | None = None
         for c_start, c_end in _clauses(text, sent.quotes):
@@ -591,9 +635,7 @@ class StanceTagger:
                 key = (row.source_actor, row.target_actor)
                 if key not in rows or abs(row.score) > abs(rows[key].score):
                     rows[key] = row
-        people = [m for m in sent.mentions if m.kind == "person" and not sent.in_quote(m.start)]
-        if people:
-            ctx.last_person = max(people, key=lambda m: m.start)
+        _remember_last_person(ctx, sent.mentions, sent.quotes)
         return list(rows.values())
 
     def _clause_subject(self, sent: _Sentence, c_start: int, c_end: int) -> Mention | None:
@@ -619,45 +661,77 @@ class StanceTagger:
                 yield from self.tag_sentence(index, text, ctx)
 
 
-def tag_stances(sentences: pd.DataFrame, tagger: StanceTagger) -> pd.DataFrame:
-    """Tag every article of a ``sentences`` frame; the input frame is not modified.
+def tag_sentences(sentences: pd.DataFrame, tagger: StanceTagger) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(stances, mentions)`` of a ``sentences`` frame, with one gazetteer pass per sentence.
 
-    Needs ``article_id``, ``sentence_index``, ``text``, ``is_heading`` and ``language``.
-    Only English sentences are tagged: the gazetteer and the cue lexicon are English.
+    Needs ``article_id``, ``sentence_index``, ``text``, ``is_heading`` and ``language``; the
+    input frame is not modified. Only English sentences are read (the gazetteer and the cue
+    lexicon are English). Mentions include headings (coverage counts them); stances skip them.
     """
-    out: list[dict[str, Any]] = []
     english = sentences[sentences["language"] == TAGGED_LANGUAGE]
     ordered = english.sort_values(["article_id", "sentence_index"], kind="stable")
-    for article_id, group in ordered.groupby("article_id", sort=False):
-        triples = zip(group["sentence_index"], group["text"], group["is_heading"], strict=True)
-        for row in tagger.tag_article((int(i), str(t), bool(h)) for i, t, h in triples):
-            out.append({"article_id": article_id, **row.__dict__})
-    frame = pd.DataFrame(out, columns=columns("stances"))
-    frame["sentence_index"] = frame["sentence_index"].astype("int32")
-    frame["score"] = frame["score"].astype("float64")
-    frame["is_quote"] = frame["is_quote"].astype(bool)
-    return frame
-
-
-def find_mentions(sentences: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
-    """Every actor named in the English sentences (``char_start``/``char_end`` into the sentence).
-
-    Needs ``article_id``, ``sentence_index``, ``text``, ``is_heading`` and ``language``;
-    headings are included (coverage counts them), the input frame is not modified.
-    """
+    stance_rows: list[dict[str, Any]] = []
     cols: dict[str, list[Any]] = {name: [] for name in columns("mentions")}
-    english = sentences[sentences["language"] == TAGGED_LANGUAGE]
-    for article_id, index, text in zip(
-        english["article_id"], english["sentence_index"], english["text"], strict=True
+    ctx, current = ArticleContext(), None
+    for article_id, index, text, is_heading in zip(
+        ordered["article_id"].tolist(),
+        ordered["sentence_index"].tolist(),
+        ordered["text"].tolist(),
+        ordered["is_heading"].tolist(),
+        strict=True,
     ):
-        for mention in gazetteer.find(str(text)):
+        if article_id != current:
+            ctx, current = ArticleContext(), article_id
+        hits = tagger.gazetteer.find(text)
+        for mention in hits:
             cols["article_id"].append(article_id)
-            cols["sentence_index"].append(int(index))
+            cols["sentence_index"].append(index)
             cols["actor_id"].append(mention.actor)
             cols["kind"].append(mention.kind)
             cols["surface"].append(mention.surface)
             cols["char_start"].append(mention.start)
             cols["char_end"].append(mention.end)
+        if not is_heading:
+            for row in tagger.tag_sentence(int(index), text, ctx, gazetteer_hits=hits):
+                stance_rows.append({"article_id": article_id, **row.__dict__})
+    stances = pd.DataFrame(stance_rows, columns=columns("stances"))
+    stances["sentence_index"] = stances["sentence_index"].astype("int32")
+    stances["score"] = stances["score"].astype("float64")
+    stances["is_quote"] = stances["is_quote"].astype(bool)
+    return stances, _mentions_frame(cols)
+
+
+def tag_stances(sentences: pd.DataFrame, tagger: StanceTagger) -> pd.DataFrame:
+    """The ``stances`` of a ``sentences`` frame (see ``tag_sentences``)."""
+    return tag_sentences(sentences, tagger)[0]
+
+
+def find_mentions(sentences: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """Every actor named in the English sentences (``char_start``/``char_end`` into the sentence).
+
+    Needs ``article_id``, ``sentence_index``, ``text`` and ``language``; headings are included
+    (coverage counts them), the input frame is not modified.
+    """
+    cols: dict[str, list[Any]] = {name: [] for name in columns("mentions")}
+    english = sentences[sentences["language"] == TAGGED_LANGUAGE]
+    for article_id, index, text in zip(
+        english["article_id"].tolist(),
+        english["sentence_index"].tolist(),
+        english["text"].tolist(),
+        strict=True,
+    ):
+        for mention in gazetteer.find(text):
+            cols["article_id"].append(article_id)
+            cols["sentence_index"].append(index)
+            cols["actor_id"].append(mention.actor)
+            cols["kind"].append(mention.kind)
+            cols["surface"].append(mention.surface)
+            cols["char_start"].append(mention.start)
+            cols["char_end"].append(mention.end)
+    return _mentions_frame(cols)
+
+
+def _mentions_frame(cols: dict[str, list[Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(cols)
     for col in ("sentence_index", "char_start", "char_end"):
         frame[col] = frame[col].astype("int32")

@@ -1,0 +1,299 @@
+"""stancewire's benchmark: throughput, memory and scaling against the floor and a naive baseline.
+
+    .venv/bin/python benchmarks/run.py --n N [--corpus FILE] [--json] [--large]
+
+On N articles taken from a JSON-lines corpus (default: the articles of data/samples/;
+for real figures ../shared/corpora/news_unified.jsonl), cycled to reach N and each made
+unique by its own url, this reports in one run:
+
+- stages: each stage's articles/s, run in this process over chunks as the flow does;
+- end to end: the real `stancewire run` (Prefect flow, GX validation, Parquet, DuckDB) in a
+  subprocess, its peak RSS, and its per-article cost with the fixed cost of a run (Prefect
+  start-up, imports, models, one tiny article) measured by a one-article run and taken out;
+- floor: the same articles only read, hashed and written to Parquet;
+- naive: pandas ``apply`` per article with pySBD sentences and VADER per sentence;
+- scaling: end-to-end cost per article at N = 1k and 10k (and 100k with --large).
+
+Ratios (stancewire / floor, naive / stancewire) are the headline; absolute times vary on
+shared machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ARTICLES_PER_FILE = 100  # inbox files the benchmark writes: JSON lines of this many articles
+CHUNK_ARTICLES = 200  # articles per in-process chunk (the flow's default chunk holds 200 files)
+NAIVE_LIMIT = 300  # the naive baseline runs on at most this many articles (it is slow)
+
+
+def sample_corpus() -> list[dict[str, Any]]:
+    """The articles of data/samples/: the .txt files and the JSON-lines statements."""
+    samples = ROOT / "data" / "samples"
+    rows: list[dict[str, Any]] = [
+        {"text": p.read_text(encoding="utf-8")} for p in sorted(samples.glob("*.txt"))
+    ]
+    for path in sorted(samples.glob("*.jsonl")):
+        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows
+
+
+def read_corpus(path: Path | None, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` distinct articles (text, title, outlet, published_at) of a corpus."""
+    if path is None:
+        rows = sample_corpus()
+    else:
+        rows = []
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                obj = json.loads(line)
+                if isinstance(obj.get("text"), str) and obj["text"].strip():
+                    rows.append(obj)
+                if len(rows) >= limit:
+                    break
+    keep = ("text", "title", "outlet", "published_at", "date")
+    return [{k: r[k] for k in keep if r.get(k)} for r in rows]
+
+
+def articles(corpus: list[dict[str, Any]], n: int) -> Iterator[dict[str, Any]]:
+    """``n`` articles cycling through ``corpus``, each unique by its url (so none is a duplicate)."""
+    for i in range(n):
+        yield {**corpus[i % len(corpus)], "url": f"https://bench.stancewire.invalid/{i}"}
+
+
+def write_inbox(folder: Path, corpus: list[dict[str, Any]], n: int) -> int:
+    """JSON-lines files of ARTICLES_PER_FILE articles; returns the bytes written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    size, handle = 0, None
+    for i, row in enumerate(articles(corpus, n)):
+        if i % ARTICLES_PER_FILE == 0:
+            if handle is not None:
+                handle.close()
+            handle = (folder / f"feed-{i // ARTICLES_PER_FILE:06d}.jsonl").open("w", encoding="utf-8")
+        line = json.dumps(row, ensure_ascii=False) + "\n"
+        handle.write(line)  # type: ignore[union-attr]
+        size += len(line.encode())
+    if handle is not None:
+        handle.close()
+    return size
+
+
+def text_mb(corpus: list[dict[str, Any]], n: int) -> float:
+    return sum(len(r["text"].encode()) for r in articles(corpus, n)) / 1e6
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- the floor -----------------------------------------------------------------------------------
+def floor(inbox: Path, out: Path) -> float:
+    """Seconds to read every inbox file, hash it and each line, and write the lines to Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    start = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted(inbox.glob("*.jsonl")):
+        data = path.read_bytes()
+        hashlib.sha256(data).hexdigest()
+        lines = [line for line in data.split(b"\n") if line.strip()]
+        ids = [hashlib.sha256(line).hexdigest()[:16] for line in lines]
+        texts = [json.loads(line)["text"] for line in lines]
+        table = pa.table({"article_id": ids, "source_path": [path.name] * len(ids), "raw_text": texts})
+        pq.write_table(table, out / f"{path.stem}.parquet", compression="zstd")
+    return time.perf_counter() - start
+
+
+# --- the naive baseline --------------------------------------------------------------------------
+def naive(corpus: list[dict[str, Any]], n: int) -> float:
+    """Seconds for a data scientist's version: pandas apply, pySBD per article, VADER per sentence."""
+    import pandas as pd
+    import pysbd
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    frame = pd.DataFrame(list(articles(corpus, n)))
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    vader = SentimentIntensityAnalyzer()
+    start = time.perf_counter()
+    frame["sentiment"] = frame["text"].apply(
+        lambda text: [vader.polarity_scores(s)["compound"] for s in segmenter.segment(text)]
+    )
+    return time.perf_counter() - start
+
+
+# --- stages in this process ----------------------------------------------------------------------
+def stages(inbox: Path) -> dict[str, float]:
+    """Seconds per stage over the inbox, chunk by chunk, the stage functions the flow calls."""
+    import pandas as pd
+
+    from flows.models import load_models
+    from flows.settings import load_settings
+    from stages.aggregate import aggregate_daily, article_days
+    from stages.cleanup import cleanup
+    from stages.ingest import RawFile, ingest
+    from stages.sentences import split_sentences
+    from stages.stance import tag_sentences
+
+    models = load_models(load_settings().reference_dir)
+    seconds = dict.fromkeys(("ingest", "cleanup", "sentences", "stances", "aggregate"), 0.0)
+    seen: dict[str, str] = {}
+    all_stances, all_days = [], []
+    files = sorted(inbox.glob("*.jsonl"))
+    per_chunk = max(1, CHUNK_ARTICLES // ARTICLES_PER_FILE)
+    for i in range(0, len(files), per_chunk):
+        raw = [RawFile(p.name, p.read_bytes()) for p in files[i : i + per_chunk]]
+        clock = time.perf_counter()
+        arts, _ = ingest(raw, ingested_at=datetime.now(UTC), seen=seen)
+        seen.update(zip(arts["article_id"], arts["source_path"], strict=True))
+        clock = _lap(seconds, "ingest", clock)
+        paragraphs, _ = cleanup(arts, models.identify_language)
+        clock = _lap(seconds, "cleanup", clock)
+        sentences = split_sentences(paragraphs, models.segmenter)
+        clock = _lap(seconds, "sentences", clock)
+        stances, _ = tag_sentences(sentences, models.tagger)
+        _lap(seconds, "stances", clock)
+        all_stances.append(stances[["article_id", "source_actor", "target_actor", "stance", "score"]])
+        all_days.append(arts[["article_id", "published_at"]])
+    clock = time.perf_counter()
+    aggregate_daily(pd.concat(all_stances), article_days(pd.concat(all_days), date.today()))
+    _lap(seconds, "aggregate", clock)
+    return seconds
+
+
+def _lap(seconds: dict[str, float], stage: str, since: float) -> float:
+    now = time.perf_counter()
+    seconds[stage] += now - since
+    return now
+
+
+# --- end to end ----------------------------------------------------------------------------------
+def end_to_end(inbox: Path, warehouse: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of `stancewire run` over ``inbox`` in a subprocess."""
+    env = {**os.environ, "STANCEWIRE_DATA_DOCS": "0"}
+    command = [sys.executable, "-m", "flows.cli", "run", "--inbox", str(inbox), "--warehouse", str(warehouse)]
+    log = warehouse.parent / f"{warehouse.name}.log"
+    start = time.perf_counter()
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)  # the child's own peak RSS, not the Prefect server's
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"stancewire run failed:\n{log.read_text(errors='replace')[-3000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def measure(corpus: list[dict[str, Any]], n: int, work: Path, fixed_s: float) -> dict[str, float]:
+    """End-to-end figures at ``n`` articles."""
+    inbox = work / f"inbox-{n}"
+    raw_bytes = write_inbox(inbox, corpus, n)
+    wall, rss = end_to_end(inbox, work / f"warehouse-{n}")
+    per_article = max(wall - fixed_s, 1e-9) / n
+    return {"n": n, "wall_s": wall, "per_article_ms": per_article * 1000, "peak_rss_mb": rss,
+            "articles_per_s": 1 / per_article, "raw_mb": raw_bytes / 1e6}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1000, help="articles (default 1000)")
+    parser.add_argument("--corpus", type=Path, help="JSON lines with a 'text' field (default: data/samples/)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--large", action="store_true", help="also scale to 100k articles")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the 1k/10k scaling runs")
+    args = parser.parse_args(argv)
+    corpus = read_corpus(args.corpus, max(args.n, 1000))
+    with tempfile.TemporaryDirectory(prefix="stancewire-bench-") as tmp:
+        work = Path(tmp)
+        inbox = work / "inbox"
+        raw_bytes = write_inbox(inbox, corpus, args.n)
+        mb = text_mb(corpus, args.n)
+        floor_s = min(floor(inbox, work / f"floor-{i}") for i in range(2))
+        stage_s = stages(inbox)
+        naive_n = min(args.n, NAIVE_LIMIT)
+        naive_s = naive(corpus, naive_n)
+        fixed_s, _ = end_to_end(_one_article(work, corpus), work / "warehouse-fixed")
+        main_run = measure(corpus, args.n, work, fixed_s)
+        scaling = []
+        if not args.no_scaling:
+            for n in (1000, 10000, *((100000,) if args.large else ())):
+                scaling.append(main_run if n == args.n else measure(corpus, n, work, fixed_s))
+    e2e = main_run["articles_per_s"]
+    floor_rate = args.n / floor_s
+    naive_rate = naive_n / naive_s
+    result: dict[str, Any] = {
+        "n": args.n,
+        "corpus": str(args.corpus or "data/samples"),
+        "text_mb": round(mb, 2),
+        "inbox_mb": round(raw_bytes / 1e6, 2),
+        "articles_per_s": round(e2e, 1),
+        "mb_per_s": round(mb / (args.n / e2e), 2),
+        "floor_articles_per_s": round(floor_rate, 1),
+        "naive_articles_per_s": round(naive_rate, 1),
+        "naive_articles": naive_n,
+        "stancewire_vs_floor": round(floor_rate / e2e, 2),
+        "naive_vs_stancewire": round(e2e / naive_rate, 2),
+        "peak_rss_mb": round(main_run["peak_rss_mb"], 1),
+        "fixed_cost_s": round(fixed_s, 2),
+        "wall_s": round(main_run["wall_s"], 2),
+        "stages": {k: round(args.n / v, 1) if v else None for k, v in stage_s.items()},
+        "stages_in_process_articles_per_s": round(args.n / sum(stage_s.values()), 1),
+        "bench_process_peak_rss_mb": round(peak_rss_mb(), 1),
+        "scaling": [
+            {k: round(v, 3) for k, v in s.items()}
+            | {"cost_vs_1k": round(s["per_article_ms"] / scaling[0]["per_article_ms"], 3)}
+            for s in scaling
+        ],
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        _print(result)
+    return 0
+
+
+def _one_article(work: Path, corpus: list[dict[str, Any]]) -> Path:
+    inbox = work / "inbox-fixed"
+    write_inbox(inbox, corpus[:1], 1)
+    return inbox
+
+
+def _print(result: dict[str, Any]) -> None:
+    print(
+        f"stancewire benchmark: {result['n']:,} articles ({result['text_mb']} MB of text) from {result['corpus']}"
+    )
+    print(f"  end to end      {result['articles_per_s']:>10,.1f} articles/s  {result['mb_per_s']:>6} MB/s"
+          f"  (fixed cost {result['fixed_cost_s']} s taken out; peak RSS {result['peak_rss_mb']} MB)")  # fmt: skip
+    print(
+        f"  floor           {result['floor_articles_per_s']:>10,.1f} articles/s  (read, hash, write Parquet)"
+    )
+    print(
+        f"  naive baseline  {result['naive_articles_per_s']:>10,.1f} articles/s  (pandas apply, pySBD, VADER)"
+    )
+    print(
+        f"  stancewire / floor cost: x{result['stancewire_vs_floor']}; naive / stancewire cost: x{result['naive_vs_stancewire']}"
+    )
+    for stage, rate in result["stages"].items():
+        print(f"  stage {stage:<10}{rate:>10,.1f} articles/s")
+    for s in result["scaling"]:
+        print(f"  scaling n={int(s['n']):>7,}: {s['per_article_ms']:.3f} ms/article, x{s['cost_vs_1k']} of 1k,"
+              f" peak RSS {s['peak_rss_mb']} MB")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
