@@ -7,6 +7,7 @@ compiled by the objects built from that data (see ``stages.stance``), not here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # --- cleanup: whole lines that are scraper noise -------------------------------------------------
 # One pattern, one named group per kind of noise; a line is noise only when it matches whole
@@ -93,6 +94,38 @@ LIST_MARKER = re.compile(
     r"(?:(?<=\s)|^)(?P<bullet>[•⁃]\s*)?(?P<open>\()?(?P<label>\d{1,2}|[a-zA-Z]|[ivxIVX]{2,4})(?P<mark>\.\)|\)|\.)(?=\s)"
 )
 BULLET = re.compile(r"(?:(?<=\s)|^)[•⁃]")
+
+# First characters of every match of TERMINAL and QUOTATION: ``scan`` tries those patterns only
+# where one of these stands, which is several times faster than their own finditer.
+TERMINAL_START = re.compile(r"[.!?…．。！？]")
+QUOTATION_START = re.compile(r"[\"“'‘`]")
+# A cheap test that a text may hold a LIST_MARKER: a "." or ")" before whitespace whose few
+# preceding characters end like a list label (it accepts a few texts LIST_MARKER does not).
+LIST_MARK_END = re.compile(r"[.)](?=\s)")
+LIST_LABEL_TAIL = re.compile(r"(?:^|[\s(•⁃])\(?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{2,4})\.?[.)]$")
+
+
+def scan(pattern: re.Pattern[str], starts: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern.finditer(text)``, for a pattern whose every match begins with a
+    character that ``starts`` matches: the pattern is only tried at those positions."""
+    end = -1
+    for candidate in starts.finditer(text):
+        if candidate.start() < end:
+            continue
+        match = pattern.match(text, candidate.start())
+        if match is not None:
+            end = match.end()
+            yield match
+
+
+def may_hold_list_marker(text: str) -> bool:
+    """False only when ``LIST_MARKER.search(text)`` finds nothing (a fast pre-check)."""
+    for mark in LIST_MARK_END.finditer(text):
+        at = mark.start()
+        if LIST_LABEL_TAIL.search(text, max(0, at - 6), at + 1):
+            return True
+    return False
+
 
 # --- stance: sentence structure ------------------------------------------------------------------
 # Straight and curly double quotes; a quoted span is text between an opening and a closing one.

@@ -114,9 +114,10 @@ class SentenceSplitter:
 
     def _boundaries(self, text: str) -> list[int]:
         skip: set[int] = set()
-        quotes = [m.span() for m in P.QUOTATION.finditer(text)] if any(q in text for q in "\"“'‘`") else []
-        cuts = self._list_cuts(text, skip) if P.LIST_MARKER.search(text) or "•" in text or "⁃" in text else []
-        for match in P.TERMINAL.finditer(text):
+        quotes = [m.span() for m in P.scan(P.QUOTATION, P.QUOTATION_START, text)]
+        listed = "•" in text or "⁃" in text or (P.may_hold_list_marker(text) and P.LIST_MARKER.search(text))
+        cuts = self._list_cuts(text, skip) if listed else []
+        for match in P.scan(P.TERMINAL, P.TERMINAL_START, text):
             start, end = match.start(), match.end()
             if match.group("wide"):
                 if end < len(text):
