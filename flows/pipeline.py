@@ -193,16 +193,40 @@ def ingest_chunk(
     retry_delay_seconds=IO_RETRY_DELAY_S,
     retry_condition_fn=_retry_on_io_error,
 )
-def new_files(source: Source, names: list[str], processed: set[str]) -> tuple[list[str], set[str]]:
-    """(the files to ingest, the files skipped because a run has read their content before).
+def new_files(
+    source: Source, names: list[str], processed: set[str]
+) -> tuple[list[str], set[str], dict[str, int]]:
+    """(the files to ingest, the files skipped because a run has read their content before,
+    the size in bytes of each file to ingest).
 
     A file that cannot be read has no hash and is new: ingest rejects it with its reason.
     """
-    fresh, skipped = [], set()
+    fresh, skipped, sizes = [], set(), {}
     for name in names:
-        sha = file_sha256(source.read(name))
-        (skipped.add(name) if sha is not None and sha in processed else fresh.append(name))
-    return fresh, skipped
+        raw = source.read(name)
+        sha = file_sha256(raw)
+        if sha is not None and sha in processed:
+            skipped.add(name)
+        else:
+            fresh.append(name)
+            sizes[name] = len(raw.data)
+    return fresh, skipped, sizes
+
+
+def chunked(names: list[str], sizes: dict[str, int], max_files: int, max_bytes: int) -> list[list[str]]:
+    """Consecutive chunks of at most ``max_files`` files and, unless one file alone is larger,
+    ``max_bytes`` bytes: what bounds the articles (and memory) a chunk holds."""
+    chunks: list[list[str]] = []
+    chunk: list[str] = []
+    total = 0
+    for name in names:
+        size = sizes.get(name, 0)
+        if chunk and (len(chunk) >= max_files or total + size > max_bytes):
+            chunks.append(chunk)
+            chunk, total = [], 0
+        chunk.append(name)
+        total += size
+    return [*chunks, chunk] if chunk else chunks
 
 
 @task(
@@ -448,11 +472,12 @@ def run_pipeline(settings: Settings, source: Source, run_date: date, *, rebuild:
                 return _rebuild(ctx, settings, parts)
             # Incremental: files read by earlier runs are skipped, decided before anything is loaded.
             ctx.processed = set(warehouse.read_table("files", columns=["file_sha256"])["file_sha256"])
-            fresh, ctx.skipped = new_files(source, names, ctx.processed)
+            fresh, ctx.skipped, sizes = new_files(source, names, ctx.processed)
             _log_skipped(ctx.skipped)
             if not fresh:
                 return _summary(ctx, publish_nothing_new(ctx, len(names)))
-            return _run_locked(ctx, settings, fresh, len(names))
+            chunks = chunked(fresh, sizes, settings.chunk_size, settings.chunk_bytes)
+            return _run_locked(ctx, settings, chunks, len(names))
         finally:
             if settings.data_docs and ctx.validator.built:  # passed or failed, the docs were updated
                 make_offline(warehouse.reports_dir / "data_docs", VENDOR_DIR / "data_docs", vega_bundle)
@@ -487,9 +512,8 @@ def _later_stages(
     return stances_chunk.submit(ctx, sentences, part)
 
 
-def _run_locked(ctx: RunContext, settings: Settings, names: list[str], n_files: int) -> RunSummary:
-    """Ingest ``names`` (the new inbox files) chunk by chunk and publish them into the night."""
-    chunks = [names[i : i + settings.chunk_size] for i in range(0, len(names), settings.chunk_size)]
+def _run_locked(ctx: RunContext, settings: Settings, chunks: list[list[str]], n_files: int) -> RunSummary:
+    """Ingest the new inbox files chunk by chunk and publish them into the night."""
     published = ctx.warehouse.read_table("articles", columns=["article_id", "source_path"])
     seen: dict[str, str] = dict(zip(published["article_id"], published["source_path"], strict=True))
     in_flight: list[PrefectFuture[int]] = []

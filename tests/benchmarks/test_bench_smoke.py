@@ -1,0 +1,36 @@
+"""A tiny smoke test of benchmarks/run.py's in-process parts (the benchmark itself is not a test)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from flows.settings import PROJECT_ROOT
+
+
+def load_bench() -> Any:
+    spec = importlib.util.spec_from_file_location("stancewire_bench", PROJECT_ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_inbox_floor_stages_and_naive_run_on_a_few_sample_articles(tmp_path: Path) -> None:
+    bench = load_bench()
+    corpus = bench.read_corpus(None, 10)
+    assert corpus and all(row["text"] for row in corpus)
+    size = bench.write_inbox(tmp_path / "inbox", corpus, 12)
+    lines = [
+        line for p in sorted((tmp_path / "inbox").glob("*.jsonl")) for line in p.read_text().splitlines()
+    ]
+    assert len(lines) == 12 and len(set(lines)) == 12, "cycled articles are made unique"
+    assert size == sum(len(line.encode()) + 1 for line in lines)
+    assert bench.floor(tmp_path / "inbox", tmp_path / "floor") > 0
+    seconds = bench.stages(tmp_path / "inbox")
+    assert set(seconds) == {"ingest", "cleanup", "sentences", "stances", "aggregate"}
+    assert all(s >= 0 for s in seconds.values())
+    assert bench.naive(corpus, 2) > 0
