@@ -160,8 +160,10 @@ IO_RETRY_DELAY_S = 2
 )
 def ingest_chunk(
     ctx: RunContext, names: list[str], part: str, seen: dict[str, str]
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """(the chunk's articles, the SHA-256 of each file read)."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Stage the chunk's articles, files and rejects; returns (article_id -> source_path of the
+    articles, the SHA-256 of each file read). Tasks hand each other part names, not frames, so
+    no chunk's data outlives its tasks (Prefect keeps every task's result until the flow ends)."""
     read = [ctx.source.read(name) for name in names]
     known = {f.rel_path for f in read if file_sha256(f) in ctx.processed}  # unread files (no hash) are new
     files = [f for f in read if f.rel_path not in known]
@@ -183,7 +185,8 @@ def ingest_chunk(
     rejects = rejects.assign(quarantined_path=pd.Series(quarantined, index=rejects.index, dtype="str"))
     ctx.save("rejects", rejects, part)
     hashes = dict(zip(ledger["source_path"], ledger["file_sha256"], strict=True))
-    return ctx.save("articles", articles, part), hashes
+    ctx.save("articles", articles, part)
+    return dict(zip(articles["article_id"], articles["source_path"], strict=True)), hashes
 
 
 @task(
@@ -229,40 +232,38 @@ def chunked(names: list[str], sizes: dict[str, int], max_files: int, max_bytes: 
     return [*chunks, chunk] if chunk else chunks
 
 
-@task(
-    name="load published articles",
-    cache_policy=NO_CACHE,
-    retries=IO_RETRIES,
-    retry_delay_seconds=IO_RETRY_DELAY_S,
-    retry_condition_fn=_retry_on_io_error,
-)
-def load_articles(ctx: RunContext, rel_path: str) -> pd.DataFrame:
-    """One committed ``articles`` file of the run date, the input of a rebuild chunk."""
-    return ctx.warehouse.read_committed("articles", rel_path)
-
-
 @task(name="cleanup", cache_policy=NO_CACHE)
 def cleanup_chunk(
-    ctx: RunContext, articles: pd.DataFrame, part: str, file_hashes: dict[str, str] | None
-) -> pd.DataFrame:
-    """Paragraphs and removed noise; with ``file_hashes`` (a nightly run, not a rebuild, whose
+    ctx: RunContext, part: str, file_hashes: dict[str, str] | None, published: str | None = None
+) -> int:
+    """Paragraphs and removed noise of the chunk's staged articles (a rebuild: of the
+    ``published`` articles file); with ``file_hashes`` (a nightly run, not a rebuild, whose
     rejects stay as they were) also the ``non_english`` rejects of the chunk."""
+    if published is None:
+        articles = ctx.warehouse.read_part(ctx.run_id, "articles", ctx.run_date, part)
+    else:
+        articles = ctx.warehouse.read_committed("articles", published)
     paragraphs, removed = cleanup(articles, ctx.models.identify_language)
     ctx.save("removed", removed, part)
     if file_hashes is not None:
         ctx.save(
             "rejects", language_rejects(articles, paragraphs, file_hashes, TAGGED_LANGUAGE), f"{part}-lang"
         )
-    return ctx.save("paragraphs", paragraphs, part)
+    return len(ctx.save("paragraphs", paragraphs, part))
 
 
 @task(name="sentences", cache_policy=NO_CACHE)
-def sentences_chunk(ctx: RunContext, paragraphs: pd.DataFrame, part: str) -> pd.DataFrame:
-    return ctx.save("sentences", split_sentences(paragraphs, ctx.models.segmenter), part)
+def sentences_chunk(ctx: RunContext, part: str, n_paragraphs: int) -> int:
+    """Sentences of the chunk's staged paragraphs (``n_paragraphs``: cleanup's result, so this
+    task runs after it)."""
+    paragraphs = ctx.warehouse.read_part(ctx.run_id, "paragraphs", ctx.run_date, part)
+    return len(ctx.save("sentences", split_sentences(paragraphs, ctx.models.segmenter), part))
 
 
 @task(name="stances", cache_policy=NO_CACHE)
-def stances_chunk(ctx: RunContext, sentences: pd.DataFrame, part: str) -> int:
+def stances_chunk(ctx: RunContext, part: str, n_sentences: int) -> int:
+    """Stances and mentions of the chunk's staged sentences."""
+    sentences = ctx.warehouse.read_part(ctx.run_id, "sentences", ctx.run_date, part)
     stances, mentions = tag_sentences(sentences, ctx.models.tagger)
     ctx.save("mentions", mentions, part)
     return len(ctx.save("stances", stances, part))
@@ -503,25 +504,37 @@ def _summary(ctx: RunContext, counts: dict[str, int]) -> RunSummary:
     )
 
 
+class _Chunk:
+    """The futures of one chunk's later stages, awaited in order so that a failure surfaces as
+    its own exception (a later stage would only report that its upstream did not complete)."""
+
+    def __init__(self, *futures: PrefectFuture[int]) -> None:
+        self.futures = futures
+
+    def result(self) -> None:
+        for future in self.futures:
+            future.result()
+
+
 def _later_stages(
-    ctx: RunContext, articles: Any, part: str, file_hashes: dict[str, str] | None = None
-) -> PrefectFuture[int]:
+    ctx: RunContext, part: str, file_hashes: dict[str, str] | None = None, published: str | None = None
+) -> _Chunk:
     # Prefect resolves a future passed as an argument; its typing only knows the resolved type.
-    paragraphs: Any = cleanup_chunk.submit(ctx, articles, part, file_hashes)
-    sentences: Any = sentences_chunk.submit(ctx, paragraphs, part)
-    return stances_chunk.submit(ctx, sentences, part)
+    paragraphs: Any = cleanup_chunk.submit(ctx, part, file_hashes, published)
+    sentences: Any = sentences_chunk.submit(ctx, part, paragraphs)
+    return _Chunk(paragraphs, sentences, stances_chunk.submit(ctx, part, sentences))
 
 
 def _run_locked(ctx: RunContext, settings: Settings, chunks: list[list[str]], n_files: int) -> RunSummary:
     """Ingest the new inbox files chunk by chunk and publish them into the night."""
     published = ctx.warehouse.read_table("articles", columns=["article_id", "source_path"])
     seen: dict[str, str] = dict(zip(published["article_id"], published["source_path"], strict=True))
-    in_flight: list[PrefectFuture[int]] = []
+    in_flight: list[_Chunk] = []
     for number, chunk in enumerate(chunks):
         part = ctx.part(f"{number:05d}")
-        articles, hashes = ingest_chunk(ctx, chunk, part, seen)
-        seen.update(zip(articles["article_id"], articles["source_path"], strict=True))
-        in_flight.append(_later_stages(ctx, articles, part, hashes))
+        ingested, hashes = ingest_chunk(ctx, chunk, part, seen)
+        seen.update(ingested)
+        in_flight.append(_later_stages(ctx, part, hashes))
         # Bound memory: at most `workers` chunks are between ingest and their last stage.
         while len(in_flight) >= settings.workers:
             in_flight.pop(0).result()
@@ -533,12 +546,11 @@ def _run_locked(ctx: RunContext, settings: Settings, chunks: list[list[str]], n_
 
 def _rebuild(ctx: RunContext, settings: Settings, parts: list[str]) -> RunSummary:
     """Reprocess the run date's published articles, one committed articles file per chunk."""
-    in_flight: list[PrefectFuture[int]] = []
+    in_flight: list[_Chunk] = []
     n_articles = 0
     for number, rel_path in enumerate(parts):
-        articles = load_articles(ctx, rel_path)
-        n_articles += len(articles)
-        in_flight.append(_later_stages(ctx, articles, ctx.part(f"{number:05d}")))
+        n_articles += ctx.warehouse.committed_rows(rel_path)
+        in_flight.append(_later_stages(ctx, ctx.part(f"{number:05d}"), published=rel_path))
         while len(in_flight) >= settings.workers:
             in_flight.pop(0).result()
     for future in in_flight:

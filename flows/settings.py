@@ -13,7 +13,7 @@ environment variable or by the command line.
 | trained models | ``STANCEWIRE_MODELS`` | ``data/models/`` |
 | expectation suites | (fixed) | ``expectations/`` |
 | inbox files per chunk | ``STANCEWIRE_CHUNK_SIZE`` | 200 |
-| bytes of inbox files per chunk (one larger file is a chunk alone) | ``STANCEWIRE_CHUNK_BYTES`` | 16 MiB |
+| bytes of inbox files per chunk (one larger file is a chunk alone) | ``STANCEWIRE_CHUNK_BYTES`` | 8 MiB |
 | chunks processed at once | ``STANCEWIRE_WORKERS`` | 2 |
 | Data Docs | ``STANCEWIRE_DATA_DOCS`` (0/1) | 1 |
 | largest article (bytes of a file or a JSON line) | ``STANCEWIRE_MAX_ARTICLE_BYTES`` | 10 MiB |
@@ -82,7 +82,7 @@ class Settings:
     data_docs: bool
     max_article_bytes: int
     crash_at: str | None = None
-    chunk_bytes: int = 16 * 1024 * 1024
+    chunk_bytes: int = 8 * 1024 * 1024
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
@@ -110,5 +110,5 @@ def load_settings() -> Settings:
         data_docs=os.environ.get("STANCEWIRE_DATA_DOCS", "1") not in ("0", "false", "no"),
         max_article_bytes=_int("STANCEWIRE_MAX_ARTICLE_BYTES", 10 * 1024 * 1024),
         crash_at=os.environ.get("STANCEWIRE_CRASH_AT") or None,
-        chunk_bytes=_int("STANCEWIRE_CHUNK_BYTES", 16 * 1024 * 1024),
+        chunk_bytes=_int("STANCEWIRE_CHUNK_BYTES", 8 * 1024 * 1024),
     )

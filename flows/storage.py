@@ -245,6 +245,15 @@ class Warehouse:
         os.replace(tmp, target)
         return arrow.num_rows
 
+    def read_part(self, run_id: str, table: str, run_date: date, part: str) -> pd.DataFrame:
+        """One staged chunk of ``table`` (what ``write_part`` wrote under that part name)."""
+        path = self._staging(run_id) / table / _partition(run_date) / f"part-{run_id}-{part}.parquet"
+        return _read_files(table, [path], None)
+
+    def committed_rows(self, rel_path: str) -> int:
+        """Rows of one committed file (from its footer, without reading the data)."""
+        return int(pq.ParquetFile(self.root / rel_path).metadata.num_rows)
+
     def read_staged(self, run_id: str, table: str, columns: list[str] | None = None) -> pd.DataFrame:
         """Every staged chunk of ``table`` for this run, in part order."""
         files = sorted((self._staging(run_id) / table).glob("run_date=*/part-*.parquet"))
