@@ -313,10 +313,7 @@ def ingest(
     art["source_line"] = art["source_line"].astype("Int64")
     art["published_at"] = pd.to_datetime(art["published_at"], utc=True)
     art["ingested_at"] = pd.Series([ts] * len(art), index=art.index, dtype="datetime64[us, UTC]")
-    rej = pd.DataFrame(rejects, columns=["source_path", "source_line", "reason", "detail", "file_sha256"])
-    rej["source_line"] = rej["source_line"].astype("Int64")
-    rej["quarantined_path"] = pd.Series([None] * len(rej), index=rej.index, dtype="str")
-    return art[columns("articles")], rej[columns("rejects")]
+    return art[columns("articles")], _rejects_frame(rejects)
 
 
 def file_sha256(raw: RawFile) -> str | None:
@@ -376,6 +373,11 @@ def language_rejects(
                 "file_sha256": file_hashes.get(path),
             }
         )
+    return _rejects_frame(rows)
+
+
+def _rejects_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """A ``rejects`` frame of reject rows (no quarantine path yet: the flow decides that)."""
     rej = pd.DataFrame(rows, columns=["source_path", "source_line", "reason", "detail", "file_sha256"])
     rej["source_line"] = rej["source_line"].astype("Int64")
     rej["quarantined_path"] = pd.Series([None] * len(rej), index=rej.index, dtype="str")

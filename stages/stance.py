@@ -562,12 +562,7 @@ class StanceTagger:
         ``gazetteer_hits`` is the gazetteer's result for ``text`` when the caller already has it.
         """
         sent = self._analyse(text, ctx, extra, gazetteer_hits, pairs_only=True)
-        if (
-            not sent.cues
-            and not sent.masked
-            and len({m.actor for m in sent.mentions}) < 2
-            and not sent.pronouns
-        ):
+        if len({m.actor for m in [*sent.mentions, *sent.pronouns]}) < 2:  # no other actor to aim at
             _remember_last_person(ctx, sent.mentions, sent.quotes)
             return []
         rows: dict[tuple[str, str], StanceRow] = {}
@@ -683,14 +678,7 @@ def tag_sentences(sentences: pd.DataFrame, tagger: StanceTagger) -> tuple[pd.Dat
         if article_id != current:
             ctx, current = ArticleContext(), article_id
         hits = tagger.gazetteer.find(text)
-        for mention in hits:
-            cols["article_id"].append(article_id)
-            cols["sentence_index"].append(index)
-            cols["actor_id"].append(mention.actor)
-            cols["kind"].append(mention.kind)
-            cols["surface"].append(mention.surface)
-            cols["char_start"].append(mention.start)
-            cols["char_end"].append(mention.end)
+        _add_mentions(cols, article_id, index, hits)
         if not is_heading:
             for row in tagger.tag_sentence(int(index), text, ctx, gazetteer_hits=hits):
                 stance_rows.append({"article_id": article_id, **row.__dict__})
@@ -720,15 +708,22 @@ def find_mentions(sentences: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame
         english["text"].tolist(),
         strict=True,
     ):
-        for mention in gazetteer.find(text):
-            cols["article_id"].append(article_id)
-            cols["sentence_index"].append(index)
-            cols["actor_id"].append(mention.actor)
-            cols["kind"].append(mention.kind)
-            cols["surface"].append(mention.surface)
-            cols["char_start"].append(mention.start)
-            cols["char_end"].append(mention.end)
+        _add_mentions(cols, article_id, index, gazetteer.find(text))
     return _mentions_frame(cols)
+
+
+def _add_mentions(
+    cols: dict[str, list[Any]], article_id: str, index: int, mentions: Sequence[Mention]
+) -> None:
+    """Append one sentence's mentions to the columns of a ``mentions`` frame."""
+    for mention in mentions:
+        cols["article_id"].append(article_id)
+        cols["sentence_index"].append(index)
+        cols["actor_id"].append(mention.actor)
+        cols["kind"].append(mention.kind)
+        cols["surface"].append(mention.surface)
+        cols["char_start"].append(mention.start)
+        cols["char_end"].append(mention.end)
 
 
 def _mentions_frame(cols: dict[str, list[Any]]) -> pd.DataFrame:
