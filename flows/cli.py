@@ -336,7 +336,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     store = Warehouse(settings.warehouse)
     # Say so at once, before starting Prefect; the flow's own lock is what counts.
     store.ensure_free()
-    if args.rebuild and args.date not in store.run_dates("articles"):
+    if args.rebuild and not store.run_dates("articles", args.date, args.date):
         raise UserError(
             f"no articles are published for {args.date} in {settings.warehouse}: nothing to rebuild"
         )
@@ -383,8 +383,7 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     settings = load_settings().with_overrides(warehouse=args.warehouse)
     store = Warehouse(settings.warehouse)
     store.ensure_free()
-    dates = [d for d in store.run_dates("articles") if args.date_from <= d <= args.date_to]
-    if not dates:
+    if not store.run_dates("articles", args.date_from, args.date_to):
         raise UserError(f"no run date from {args.date_from} to {args.date_to} has published articles")
     from flows.pipeline import backfill
 
@@ -470,23 +469,23 @@ def _write_result(table: Any, fmt: str, output: Path | None) -> None:
     import pyarrow.parquet as pq
 
     if fmt == "parquet":
-        if output is None:
-            raise UserError("--format parquet needs --output FILE")
+        assert output is not None  # _cmd_sql refuses parquet without --output before any query
         pq.write_table(table, output)
-    elif fmt == "csv":
-        if output is None:
-            pacsv.write_csv(table, sys.stdout.buffer)
-            sys.stdout.flush()
-        else:
-            pacsv.write_csv(table, output)
-    elif fmt == "json":
+        return
+    if fmt == "csv":
+        pacsv.write_csv(table, sys.stdout.buffer if output is None else output)
+        sys.stdout.flush()
+        return
+    if fmt == "json":
         text = json.dumps(table.to_pylist(), default=str, ensure_ascii=False, indent=1)
-        print(text) if output is None else output.write_text(text + "\n", encoding="utf-8")
     else:
         frame = table.to_pandas()
         shown = frame.to_string(index=False, max_colwidth=80) if len(frame) else "(no rows)"
         text = f"{shown}\n({len(frame)} row{'s' if len(frame) != 1 else ''})"
-        print(text) if output is None else output.write_text(text + "\n", encoding="utf-8")
+    if output is None:
+        print(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
 
 
 def _shell(con: Any, warehouse: Path) -> int:

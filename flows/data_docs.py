@@ -14,6 +14,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from flows.storage import replace_text
+
 # CDN address (a regex) -> vendored file under static/vendor/, or None: the tag is dropped.
 CDN_ASSETS: tuple[tuple[re.Pattern[str], str | None], ...] = tuple(
     (re.compile(pattern), target)
@@ -86,9 +88,7 @@ def make_offline(docs_dir: Path, vendor_dir: Path, vega_bundle: Callable[[], str
     static = docs_dir.joinpath(*VENDOR_FOLDER)
     shutil.copytree(vendor_dir, static, dirs_exist_ok=True)
     if not (static / BUNDLE).is_file():
-        tmp = static / f".{BUNDLE}.tmp"
-        tmp.write_text(vega_bundle(), encoding="utf-8")
-        os.replace(tmp, static / BUNDLE)
+        replace_text(static / BUNDLE, vega_bundle())
     changed = 0
     for page in sorted(docs_dir.rglob("*.html")):
         text = page.read_text(encoding="utf-8")

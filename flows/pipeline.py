@@ -504,57 +504,50 @@ def _summary(ctx: RunContext, counts: dict[str, int]) -> RunSummary:
     )
 
 
-class _Chunk:
-    """The futures of one chunk's later stages, awaited in order so that a failure surfaces as
-    its own exception (a later stage would only report that its upstream did not complete)."""
-
-    def __init__(self, *futures: PrefectFuture[int]) -> None:
-        self.futures = futures
-
-    def result(self) -> None:
-        for future in self.futures:
-            future.result()
-
-
 def _later_stages(
     ctx: RunContext, part: str, file_hashes: dict[str, str] | None = None, published: str | None = None
-) -> _Chunk:
+) -> list[PrefectFuture[int]]:
+    """Submit a chunk's cleanup, sentences and stances; their futures, in stage order."""
     # Prefect resolves a future passed as an argument; its typing only knows the resolved type.
     paragraphs: Any = cleanup_chunk.submit(ctx, part, file_hashes, published)
     sentences: Any = sentences_chunk.submit(ctx, part, paragraphs)
-    return _Chunk(paragraphs, sentences, stances_chunk.submit(ctx, part, sentences))
+    return [paragraphs, sentences, stances_chunk.submit(ctx, part, sentences)]
+
+
+def _drain(in_flight: list[list[PrefectFuture[int]]], keep: int) -> None:
+    """Wait for the oldest chunks until at most ``keep`` are in flight (this bounds memory). A
+    chunk's stages are awaited in order, so a failure surfaces as its own exception (a later
+    stage would only report that its upstream did not complete)."""
+    while len(in_flight) > keep:
+        for future in in_flight.pop(0):
+            future.result()
 
 
 def _run_locked(ctx: RunContext, settings: Settings, chunks: list[list[str]], n_files: int) -> RunSummary:
     """Ingest the new inbox files chunk by chunk and publish them into the night."""
     published = ctx.warehouse.read_table("articles", columns=["article_id", "source_path"])
     seen: dict[str, str] = dict(zip(published["article_id"], published["source_path"], strict=True))
-    in_flight: list[_Chunk] = []
+    in_flight: list[list[PrefectFuture[int]]] = []
     for number, chunk in enumerate(chunks):
         part = ctx.part(f"{number:05d}")
         ingested, hashes = ingest_chunk(ctx, chunk, part, seen)
         seen.update(ingested)
         in_flight.append(_later_stages(ctx, part, hashes))
-        # Bound memory: at most `workers` chunks are between ingest and their last stage.
-        while len(in_flight) >= settings.workers:
-            in_flight.pop(0).result()
-    for future in in_flight:
-        future.result()
+        _drain(in_flight, settings.workers - 1)  # at most `workers` chunks past ingest at once
+    _drain(in_flight, 0)
     aggregate_run(ctx)
     return _summary(ctx, publish_run(ctx, n_files))
 
 
 def _rebuild(ctx: RunContext, settings: Settings, parts: list[str]) -> RunSummary:
     """Reprocess the run date's published articles, one committed articles file per chunk."""
-    in_flight: list[_Chunk] = []
+    in_flight: list[list[PrefectFuture[int]]] = []
     n_articles = 0
     for number, rel_path in enumerate(parts):
         n_articles += ctx.warehouse.committed_rows(rel_path)
         in_flight.append(_later_stages(ctx, ctx.part(f"{number:05d}"), published=rel_path))
-        while len(in_flight) >= settings.workers:
-            in_flight.pop(0).result()
-    for future in in_flight:
-        future.result()
+        _drain(in_flight, settings.workers - 1)
+    _drain(in_flight, 0)
     aggregate_run(ctx)
     return _summary(ctx, publish_run(ctx, 0, n_articles))
 
@@ -601,7 +594,7 @@ def backfill(date_from: str, date_to: str, warehouse: str | None = None) -> Back
     settings = load_settings().with_overrides(warehouse=warehouse)
     first, last = date.fromisoformat(date_from), date.fromisoformat(date_to)
     store = Warehouse(settings.warehouse)
-    dates = [d for d in store.run_dates("articles") if first <= d <= last]
+    dates = store.run_dates("articles", first, last)
     done = store.backfill_done(first, last)
     logger = get_run_logger()
     if done:

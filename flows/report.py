@@ -8,7 +8,6 @@ the page opens offline.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -107,9 +106,4 @@ def write_report(warehouse: Warehouse, run_date: date | None = None, bundle: str
     """Write the page of ``run_date``'s latest run (default: the latest run); returns its path."""
     inputs = report_inputs(warehouse, run_date)
     page = render_report(inputs, bundle if bundle is not None else vega_bundle())
-    target = warehouse.reports_dir / f"run-{inputs.run['run_id']}.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return warehouse.write_report(f"run-{inputs.run['run_id']}.html", page)

@@ -41,16 +41,14 @@ import pyarrow.parquet as pq
 from stages.schemas import SCHEMAS
 
 CATALOG_FILE = "stancewire.duckdb"
-READY_VIEW_DESCRIPTIONS = {
-    "dyads": "stance counts and net score (favor - against) / total per (source, target, day), all run dates",
-    "quotes": "who said what: speaker, quoted words, sentence and article of stances resting on quotes",
-}
-# Ready-made views over the table views (documented in the README): name -> (tables it reads, SQL).
-READY_VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
+# Ready-made views over the table views (documented in the README):
+# name -> (tables it reads, its description, SQL).
+READY_VIEWS: dict[str, tuple[tuple[str, ...], str, str]] = {
     # One row per (source, target, day): the stance counts over every run date, and the net
     # score (favor - against) / total in -1..1.
     "dyads": (
         ("stance_daily",),
+        "stance counts and net score (favor - against) / total per (source, target, day), all run dates",
         """
         SELECT source_actor, target_actor, day,
                sum(n_favor)::BIGINT AS n_favor, sum(n_against)::BIGINT AS n_against,
@@ -65,6 +63,7 @@ READY_VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
     # words inside the quotation marks, the whole sentence and its article.
     "quotes": (
         ("stances", "sentences", "articles"),
+        "who said what: speaker, quoted words, sentence and article of stances resting on quotes",
         """
         SELECT s.run_date, s.article_id, s.sentence_index, s.speaker, s.source_actor,
                string_agg(DISTINCT s.target_actor, ', ' ORDER BY s.target_actor) AS target_actors,
@@ -222,11 +221,10 @@ class Warehouse:
         return {table: list(data.get(table, [])) for table in SCHEMAS}
 
     def _commit(self, files: dict[str, list[str]]) -> None:
-        tmp = self.manifest_path.with_suffix(".json.tmp")
-        tmp.write_text(
-            json.dumps({"files": {t: sorted(f) for t, f in files.items()}}, indent=0), encoding="utf-8"
+        # The commit: one atomic rename.
+        replace_text(
+            self.manifest_path, json.dumps({"files": {t: sorted(f) for t, f in files.items()}}, indent=0)
         )
-        os.replace(tmp, self.manifest_path)  # the commit: one atomic rename
 
     # --- writing a run -------------------------------------------------------------------------
     def begin(self, run_id: str) -> None:
@@ -234,21 +232,22 @@ class Warehouse:
         self.root.mkdir(parents=True, exist_ok=True)
         self.recover()
 
+    def _part_path(self, run_id: str, table: str, run_date: date, part: str) -> Path:
+        return self._staging(run_id) / table / _partition(run_date) / f"part-{run_id}-{part}.parquet"
+
     def write_part(self, run_id: str, table: str, run_date: date, frame: pd.DataFrame, part: str) -> int:
         """Write one chunk of ``table`` into the run's staging area; returns its row count."""
         arrow = to_arrow(table, frame, run_id)
-        folder = self._staging(run_id) / table / _partition(run_date)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"part-{run_id}-{part}.parquet"
-        tmp = folder / f".{target.name}.tmp"
+        target = self._part_path(run_id, table, run_date, part)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
         pq.write_table(arrow, tmp, compression="zstd")
         os.replace(tmp, target)
         return arrow.num_rows
 
     def read_part(self, run_id: str, table: str, run_date: date, part: str) -> pd.DataFrame:
         """One staged chunk of ``table`` (what ``write_part`` wrote under that part name)."""
-        path = self._staging(run_id) / table / _partition(run_date) / f"part-{run_id}-{part}.parquet"
-        return _read_files(table, [path], None)
+        return _read_files(table, [self._part_path(run_id, table, run_date, part)], None)
 
     def committed_rows(self, rel_path: str) -> int:
         """Rows of one committed file (from its footer, without reading the data)."""
@@ -318,6 +317,13 @@ class Warehouse:
                 if path.relative_to(self.root).as_posix() not in committed:
                     path.unlink()
 
+    def write_report(self, name: str, text: str) -> Path:
+        """Write (atomically) a file under ``reports/``; returns its path."""
+        target = self.reports_dir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        replace_text(target, text)
+        return target
+
     def quarantine(self, run_date: date, name: str, data: bytes) -> Path:
         """Keep a copy of a rejected inbox file; returns its path."""
         target = self.root / "quarantine" / _partition(run_date) / name
@@ -342,9 +348,7 @@ class Warehouse:
         path = self._backfill_path(first, last)
         path.parent.mkdir(parents=True, exist_ok=True)
         done = sorted(d.isoformat() for d in self.backfill_done(first, last) | {day})
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps({"done": done}), encoding="utf-8")
-        os.replace(tmp, path)
+        replace_text(path, json.dumps({"done": done}))
 
     def finish_backfill(self, first: date, last: date) -> None:
         """Forget a completed backfill's progress, so the same range runs whole next time."""
@@ -354,10 +358,12 @@ class Warehouse:
             path.parent.rmdir()  # only when no other backfill is under way
 
     # --- reading -------------------------------------------------------------------------------
-    def run_dates(self, table: str) -> list[date]:
-        """The run dates with committed files of ``table``, in order."""
-        found = {f.split("/")[1].removeprefix("run_date=") for f in self.manifest()[table]}
-        return sorted(date.fromisoformat(d) for d in found)
+    def run_dates(self, table: str, first: date = date.min, last: date = date.max) -> list[date]:
+        """The run dates from ``first`` to ``last`` with committed files of ``table``, in order."""
+        found = {
+            date.fromisoformat(f.split("/")[1].removeprefix("run_date=")) for f in self.manifest()[table]
+        }
+        return sorted(d for d in found if first <= d <= last)
 
     def committed_files(self, table: str, run_date: date) -> list[str]:
         """The committed files of one table and run date (paths relative to the warehouse), in order."""
@@ -375,9 +381,7 @@ class Warehouse:
         self, table: str, run_date: date | None = None, columns: list[str] | None = None
     ) -> pd.DataFrame:
         """A published table (one run date, or all), without the ``run_date`` partition column."""
-        files = self.manifest()[table]
-        if run_date is not None:
-            files = [f for f in files if f"/{_partition(run_date)}/" in f]
+        files = self.manifest()[table] if run_date is None else self.committed_files(table, run_date)
         return _read_files(table, [self.root / f for f in files], columns)
 
     def refresh_catalog(self) -> None:
@@ -394,10 +398,10 @@ class Warehouse:
                     "hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true)"
                 )
                 _comment(con, table, SCHEMAS[table])
-            for view, (needs, sql) in READY_VIEWS.items():
+            for view, (needs, description, sql) in READY_VIEWS.items():
                 if all(files[t] for t in needs):
                     con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")
-                    con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(READY_VIEW_DESCRIPTIONS[view])}")
+                    con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(description)}")
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A read-only DuckDB connection to the catalog."""
@@ -406,6 +410,14 @@ class Warehouse:
                 f"no warehouse catalog at {self.catalog_path}: run `stancewire run` first"
             )
         return duckdb.connect(str(self.catalog_path), read_only=True)
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and one atomic rename: readers see the
+    old file or the new one, never a half-written one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _comment(con: duckdb.DuckDBPyConnection, view: str, schema: pa.Schema) -> None:
