@@ -8,8 +8,11 @@ unique by its own url, this reports in one run:
 
 - stages: each stage's articles/s, run in this process over chunks as the flow does;
 - end to end: the real `stancewire run` (Prefect flow, GX validation, Parquet, DuckDB) in a
-  subprocess, its peak RSS, and its per-article cost with the fixed cost of a run (Prefect
-  start-up, imports, models, one tiny article) measured by a one-article run and taken out;
+  subprocess, its per-article cost with the fixed cost of a run (Prefect start-up, imports,
+  models, one tiny article) measured by a one-article run and taken out, and its peak memory:
+  ``peak_rss_mb`` is the peak of the summed PSS of stancewire's processes (the run, the fork
+  server and the stage workers, sampled every 0.1 s); ``memory`` adds Prefect's temporary
+  API server, the summed RSS and the largest single process;
 - floor: the same articles only read, hashed and written to Parquet;
 - naive: pandas ``apply`` per article with pySBD sentences and VADER per sentence;
 - scaling: end-to-end cost per article at N = 1k and 10k (and 100k with --large).
@@ -183,29 +186,117 @@ def _lap(seconds: dict[str, float], stage: str, since: float) -> float:
 
 
 # --- end to end ----------------------------------------------------------------------------------
-def end_to_end(inbox: Path, warehouse: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of `stancewire run` over ``inbox`` in a subprocess."""
+def _descendants(root: int) -> list[int]:
+    """``root`` and every process below it (from /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def _is_prefect_server(pid: int) -> bool:
+    """The temporary Prefect API server a plain run starts (a uvicorn subprocess)."""
+    try:
+        return "uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in kB; PSS shares each page among the processes mapping it,
+    so the libraries and models the stage workers share are not counted twice."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0, 0
+    values = dict.fromkeys(("Rss", "Pss"), 0)
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key in values:
+            values[key] = int(value.split()[0])
+    return values["Rss"], values["Pss"]
+
+
+class TreeMemory:
+    """Samples the memory of a run's process tree every ``interval`` seconds; keeps the peaks of
+    summed PSS over stancewire's processes (the run, the fork server, the stage workers), of the
+    same with Prefect's temporary API server, and of summed RSS over all of them."""
+
+    def __init__(self, root: int, interval: float = 0.1) -> None:
+        import threading
+
+        self.root, self.interval = root, interval
+        self.peaks = dict.fromkeys(("stancewire_pss_mb", "with_prefect_server_pss_mb", "tree_rss_mb"), 0.0)
+        self._servers: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        own = server = rss = 0
+        for pid in _descendants(self.root):
+            if pid not in self._servers and _is_prefect_server(pid):
+                self._servers.add(pid)
+            kb_rss, kb_pss = _memory_kb(pid)
+            rss += kb_rss
+            if pid in self._servers:
+                server += kb_pss
+            else:
+                own += kb_pss
+        for key, kb in (
+            ("stancewire_pss_mb", own),
+            ("with_prefect_server_pss_mb", own + server),
+            ("tree_rss_mb", rss),
+        ):
+            self.peaks[key] = max(self.peaks[key], kb / 1024)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def end_to_end(inbox: Path, warehouse: Path) -> dict[str, float]:
+    """Wall seconds and memory of `stancewire run` over ``inbox`` in a subprocess: the peaks of
+    ``TreeMemory``, and the largest single process's peak RSS (``wait4``)."""
     env = {**os.environ, "STANCEWIRE_DATA_DOCS": "0"}
     command = [sys.executable, "-m", "flows.cli", "run", "--inbox", str(inbox), "--warehouse", str(warehouse)]
     log = warehouse.parent / f"{warehouse.name}.log"
     start = time.perf_counter()
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)  # the child's own peak RSS, not the Prefect server's
+        tree = TreeMemory(process.pid)
+        _, status, usage = os.wait4(process.pid, 0)
+        tree.stop()
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"stancewire run failed:\n{log.read_text(errors='replace')[-3000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return {"wall_s": wall, **tree.peaks, "largest_process_rss_mb": usage.ru_maxrss / 1024}
+
+
+MEMORY_KEYS = ("stancewire_pss_mb", "with_prefect_server_pss_mb", "tree_rss_mb", "largest_process_rss_mb")
 
 
 def measure(corpus: list[dict[str, Any]], n: int, work: Path, fixed_s: float) -> dict[str, float]:
     """End-to-end figures at ``n`` articles."""
     inbox = work / f"inbox-{n}"
     raw_bytes = write_inbox(inbox, corpus, n)
-    wall, rss = end_to_end(inbox, work / f"warehouse-{n}")
-    per_article = max(wall - fixed_s, 1e-9) / n
-    return {"n": n, "wall_s": wall, "per_article_ms": per_article * 1000, "peak_rss_mb": rss,
+    run = end_to_end(inbox, work / f"warehouse-{n}")
+    per_article = max(run["wall_s"] - fixed_s, 1e-9) / n
+    return {"n": n, **run, "per_article_ms": per_article * 1000, "peak_rss_mb": run["stancewire_pss_mb"],
             "articles_per_s": 1 / per_article, "raw_mb": raw_bytes / 1e6}  # fmt: skip
 
 
@@ -229,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         naive_s = naive(corpus, naive_n)
         # The fixed cost varies by seconds from run to run: the median of three one-article runs.
         one = _one_article(work, corpus)
-        fixed_s = sorted(end_to_end(one, work / f"warehouse-fixed-{i}")[0] for i in range(3))[1]
+        fixed_s = sorted(end_to_end(one, work / f"warehouse-fixed-{i}")["wall_s"] for i in range(3))[1]
         main_run = measure(corpus, args.n, work, fixed_s)
         scaling = []
         if not args.no_scaling:
@@ -251,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         "stancewire_vs_floor": round(floor_rate / e2e, 2),
         "naive_vs_stancewire": round(e2e / naive_rate, 2),
         "peak_rss_mb": round(main_run["peak_rss_mb"], 1),
+        "memory": {k: round(main_run[k], 1) for k in MEMORY_KEYS},
         "fixed_cost_s": round(fixed_s, 2),
         "wall_s": round(main_run["wall_s"], 2),
         "stages": {k: round(args.n / v, 1) if v else None for k, v in stage_s.items()},
@@ -280,7 +372,8 @@ def _print(result: dict[str, Any]) -> None:
         f"stancewire benchmark: {result['n']:,} articles ({result['text_mb']} MB of text) from {result['corpus']}"
     )
     print(f"  end to end      {result['articles_per_s']:>10,.1f} articles/s  {result['mb_per_s']:>6} MB/s"
-          f"  (fixed cost {result['fixed_cost_s']} s taken out; peak RSS {result['peak_rss_mb']} MB)")  # fmt: skip
+          f"  (fixed cost {result['fixed_cost_s']} s taken out; peak memory {result['peak_rss_mb']} MB)")  # fmt: skip
+    print("  memory          " + ", ".join(f"{k} {v}" for k, v in result["memory"].items()))
     print(
         f"  floor           {result['floor_articles_per_s']:>10,.1f} articles/s  (read, hash, write Parquet)"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -73,10 +74,19 @@ def load_tagger(reference_dir: Path, models_dir: Path | None = None) -> StanceTa
     )
 
 
-def load_models(reference_dir: Path, models_dir: Path | None = None) -> Models:
-    """The language identifier, the sentence splitter and the stance tagger."""
+def load_language_model() -> Any:
+    """py3langid's model (the file shipped inside the package, ~70 MB of read-only arrays)."""
+    from py3langid.langid import MODEL_FILE
+    from py3langid.langid import LanguageIdentifier as LangId
+
+    return LangId.from_model_file(MODEL_FILE)
+
+
+def load_models(reference_dir: Path, models_dir: Path | None = None, language_model: Any = None) -> Models:
+    """The language identifier, the sentence splitter and the stance tagger (``language_model``:
+    py3langid's model when already loaded, see ``load_language_model``)."""
     return Models(
-        identify_language=make_language_identifier(),
+        identify_language=make_language_identifier(language_model or load_language_model()),
         segmenter=load_splitter(reference_dir),
         tagger=load_tagger(reference_dir, models_dir),
     )

@@ -24,7 +24,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -46,10 +47,19 @@ from flows.data_docs import make_offline  # noqa: E402
 from flows.models import Models, load_models  # noqa: E402
 from flows.report import vega_bundle  # noqa: E402
 from flows.sources import InboxSource, Source  # noqa: E402
+from flows.stage_jobs import (  # noqa: E402
+    CLEANUP,
+    SENTENCES,
+    STANCES,
+    InProcess,
+    StageJob,
+    StageRunner,
+    WorkerPool,
+    Written,
+)
 from flows.storage import Warehouse  # noqa: E402
 from flows.validation import TableValidation, Validator  # noqa: E402
 from stages.aggregate import aggregate_daily, article_days  # noqa: E402
-from stages.cleanup import cleanup  # noqa: E402
 from stages.ingest import (  # noqa: E402
     DUPLICATE,
     OUTSIDE_INBOX,
@@ -58,11 +68,8 @@ from stages.ingest import (  # noqa: E402
     file_ledger,
     file_sha256,
     ingest,
-    language_rejects,
 )
 from stages.schemas import TABLES  # noqa: E402
-from stages.sentences import split_sentences  # noqa: E402
-from stages.stance import TAGGED_LANGUAGE, tag_sentences  # noqa: E402
 
 # Rejects whose bytes are not copied to quarantine: fine files (duplicates) and files not read.
 NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE})
@@ -93,7 +100,9 @@ class RunContext:
     validations: list[TableValidation] = field(default_factory=list)
     # Every attempt writes files of its own names, so a retried run never overwrites a committed file.
     attempt: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    stages: StageRunner | None = None  # set while the chunks' later stages run (see _stage_runner)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _checking: threading.Lock = field(default_factory=threading.Lock)
     _models: Models | None = None
 
     @property
@@ -116,6 +125,24 @@ class RunContext:
             self.validations.append(outcome)
         self.warehouse.write_part(self.run_id, table, self.run_date, frame, part)
         return frame
+
+    def run_stage(self, stage: str, part: str, **job: Any) -> list[Written]:
+        """Run one stage of one chunk (``job``: the rest of its ``StageJob``); the parts it staged."""
+        if self.stages is None:
+            raise RuntimeError("no stage runner: run_stage is called inside _stage_runner")
+        return self.stages.run(StageJob(stage, self.warehouse.root, self.run_id, self.run_date, part, **job))
+
+    def check_part(self, written: Written) -> None:
+        """Validate one staged part with its table's suite (raising ``ValidationFailed``).
+
+        One part at a time: GX validates one frame at a time anyway, and a part read while
+        another is validated would only wait in memory."""
+        with self._checking:
+            staged = self.warehouse.read_part(self.run_id, written.table, self.run_date, written.part)
+            outcome = self.validator.check(written.table, staged)
+            del staged
+        with self._lock:
+            self.validations.append(outcome)
 
 
 @dataclass(frozen=True)
@@ -235,38 +262,34 @@ def chunked(names: list[str], sizes: dict[str, int], max_files: int, max_bytes: 
 @task(name="cleanup", cache_policy=NO_CACHE)
 def cleanup_chunk(
     ctx: RunContext, part: str, file_hashes: dict[str, str] | None, published: str | None = None
-) -> int:
+) -> list[Written]:
     """Paragraphs and removed noise of the chunk's staged articles (a rebuild: of the
     ``published`` articles file); with ``file_hashes`` (a nightly run, not a rebuild, whose
     rejects stay as they were) also the ``non_english`` rejects of the chunk."""
-    if published is None:
-        articles = ctx.warehouse.read_part(ctx.run_id, "articles", ctx.run_date, part)
-    else:
-        articles = ctx.warehouse.read_committed("articles", published)
-    paragraphs, removed = cleanup(articles, ctx.models.identify_language)
-    ctx.save("removed", removed, part)
-    if file_hashes is not None:
-        ctx.save(
-            "rejects", language_rejects(articles, paragraphs, file_hashes, TAGGED_LANGUAGE), f"{part}-lang"
-        )
-    return len(ctx.save("paragraphs", paragraphs, part))
+    return ctx.run_stage(CLEANUP, part, published=published, file_hashes=file_hashes)
 
 
 @task(name="sentences", cache_policy=NO_CACHE)
-def sentences_chunk(ctx: RunContext, part: str, n_paragraphs: int) -> int:
-    """Sentences of the chunk's staged paragraphs (``n_paragraphs``: cleanup's result, so this
-    task runs after it)."""
-    paragraphs = ctx.warehouse.read_part(ctx.run_id, "paragraphs", ctx.run_date, part)
-    return len(ctx.save("sentences", split_sentences(paragraphs, ctx.models.segmenter), part))
+def sentences_chunk(ctx: RunContext, part: str, cleaned: list[Written]) -> list[Written]:
+    """Sentences of the chunk's staged paragraphs (``cleaned``: cleanup's parts, so this task
+    runs after it)."""
+    return ctx.run_stage(SENTENCES, part)
 
 
 @task(name="stances", cache_policy=NO_CACHE)
-def stances_chunk(ctx: RunContext, part: str, n_sentences: int) -> int:
-    """Stances and mentions of the chunk's staged sentences."""
-    sentences = ctx.warehouse.read_part(ctx.run_id, "sentences", ctx.run_date, part)
-    stances, mentions = tag_sentences(sentences, ctx.models.tagger)
-    ctx.save("mentions", mentions, part)
-    return len(ctx.save("stances", stances, part))
+def stances_chunk(ctx: RunContext, part: str, split: list[Written]) -> list[Written]:
+    """Stances and mentions of the chunk's staged sentences (``split``: the sentences' part)."""
+    return ctx.run_stage(STANCES, part)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_parts(ctx: RunContext, written: list[Written]) -> int:
+    """Validate the parts one stage staged with their tables' suites; their rows. A task of its
+    own, so that the chunk's next stage does not wait for it: nothing is published before
+    every one of them has passed."""
+    for out in written:
+        ctx.check_part(out)
+    return sum(out.rows for out in written)
 
 
 @task(name="aggregate", cache_policy=NO_CACHE)
@@ -506,15 +529,25 @@ def _summary(ctx: RunContext, counts: dict[str, int]) -> RunSummary:
 
 def _later_stages(
     ctx: RunContext, part: str, file_hashes: dict[str, str] | None = None, published: str | None = None
-) -> list[PrefectFuture[int]]:
-    """Submit a chunk's cleanup, sentences and stances; their futures, in stage order."""
+) -> list[PrefectFuture[Any]]:
+    """Submit a chunk's cleanup, sentences and stances, each followed by the validation of what
+    it staged; their futures, in stage order."""
     # Prefect resolves a future passed as an argument; its typing only knows the resolved type.
-    paragraphs: Any = cleanup_chunk.submit(ctx, part, file_hashes, published)
-    sentences: Any = sentences_chunk.submit(ctx, part, paragraphs)
-    return [paragraphs, sentences, stances_chunk.submit(ctx, part, sentences)]
+    cleaned: Any = cleanup_chunk.submit(ctx, part, file_hashes, published)
+    split: Any = sentences_chunk.submit(ctx, part, cleaned)
+    tagged: Any = stances_chunk.submit(ctx, part, split)
+    futures: list[PrefectFuture[Any]] = []
+    for stage in (cleaned, split, tagged):
+        futures += [stage, validate_parts.submit(ctx, stage)]
+    return futures
 
 
-def _drain(in_flight: list[list[PrefectFuture[int]]], keep: int) -> None:
+# A chunk's tasks past ingest (three stages, three validations): threads for every task of the
+# ``workers + 1`` chunks in flight, so none waits for a thread while its chunk's stage runs.
+TASKS_PER_CHUNK = 6
+
+
+def _drain(in_flight: list[list[PrefectFuture[Any]]], keep: int) -> None:
     """Wait for the oldest chunks until at most ``keep`` are in flight (this bounds memory). A
     chunk's stages are awaited in order, so a failure surfaces as its own exception (a later
     stage would only report that its upstream did not complete)."""
@@ -523,38 +556,54 @@ def _drain(in_flight: list[list[PrefectFuture[int]]], keep: int) -> None:
             future.result()
 
 
+@contextmanager
+def _stage_runner(ctx: RunContext, settings: Settings, n_chunks: int) -> Iterator[None]:
+    """Give ``ctx`` its stage runner for the chunks: worker processes when there are several
+    chunks and ``settings.workers`` > 1, else this process. Closed (its workers stopped) when
+    the chunks are done, before anything is published."""
+    workers = min(settings.workers, n_chunks)
+    ctx.stages = WorkerPool(workers, settings.reference_dir) if workers > 1 else InProcess(lambda: ctx.models)
+    try:
+        yield
+    finally:
+        ctx.stages.close()
+        ctx.stages = None
+
+
 def _run_locked(ctx: RunContext, settings: Settings, chunks: list[list[str]], n_files: int) -> RunSummary:
     """Ingest the new inbox files chunk by chunk and publish them into the night."""
     published = ctx.warehouse.read_table("articles", columns=["article_id", "source_path"])
     seen: dict[str, str] = dict(zip(published["article_id"], published["source_path"], strict=True))
-    in_flight: list[list[PrefectFuture[int]]] = []
-    for number, chunk in enumerate(chunks):
-        part = ctx.part(f"{number:05d}")
-        ingested, hashes = ingest_chunk(ctx, chunk, part, seen)
-        seen.update(ingested)
-        in_flight.append(_later_stages(ctx, part, hashes))
-        _drain(in_flight, settings.workers - 1)  # at most `workers` chunks past ingest at once
-    _drain(in_flight, 0)
+    in_flight: list[list[PrefectFuture[Any]]] = []
+    with _stage_runner(ctx, settings, len(chunks)):
+        for number, chunk in enumerate(chunks):
+            part = ctx.part(f"{number:05d}")
+            ingested, hashes = ingest_chunk(ctx, chunk, part, seen)
+            seen.update(ingested)
+            in_flight.append(_later_stages(ctx, part, hashes))
+            _drain(in_flight, settings.workers)  # the next chunk is ingested while `workers` are in flight
+        _drain(in_flight, 0)
     aggregate_run(ctx)
     return _summary(ctx, publish_run(ctx, n_files))
 
 
 def _rebuild(ctx: RunContext, settings: Settings, parts: list[str]) -> RunSummary:
     """Reprocess the run date's published articles, one committed articles file per chunk."""
-    in_flight: list[list[PrefectFuture[int]]] = []
+    in_flight: list[list[PrefectFuture[Any]]] = []
     n_articles = 0
-    for number, rel_path in enumerate(parts):
-        n_articles += ctx.warehouse.committed_rows(rel_path)
-        in_flight.append(_later_stages(ctx, ctx.part(f"{number:05d}"), published=rel_path))
-        _drain(in_flight, settings.workers - 1)
-    _drain(in_flight, 0)
+    with _stage_runner(ctx, settings, len(parts)):
+        for number, rel_path in enumerate(parts):
+            n_articles += ctx.warehouse.committed_rows(rel_path)
+            in_flight.append(_later_stages(ctx, ctx.part(f"{number:05d}"), published=rel_path))
+            _drain(in_flight, settings.workers)
+        _drain(in_flight, 0)
     aggregate_run(ctx)
     return _summary(ctx, publish_run(ctx, 0, n_articles))
 
 
 @flow(
     name="stancewire-nightly",
-    task_runner=ThreadPoolTaskRunner(max_workers=load_settings().workers),  # type: ignore[arg-type]
+    task_runner=ThreadPoolTaskRunner(max_workers=TASKS_PER_CHUNK * (load_settings().workers + 1)),  # type: ignore[arg-type]
     log_prints=False,
 )
 def nightly(

@@ -14,7 +14,7 @@ environment variable or by the command line.
 | expectation suites | (fixed) | ``expectations/`` |
 | inbox files per chunk | ``STANCEWIRE_CHUNK_SIZE`` | 200 |
 | bytes of inbox files per chunk (one larger file is a chunk alone) | ``STANCEWIRE_CHUNK_BYTES`` | 8 MiB |
-| chunks processed at once | ``STANCEWIRE_WORKERS`` | 2 |
+| processes for the stages after ingest (1: none besides the flow's own) | ``STANCEWIRE_WORKERS`` | 2 |
 | Data Docs | ``STANCEWIRE_DATA_DOCS`` (0/1) | 1 |
 | largest article (bytes of a file or a JSON line) | ``STANCEWIRE_MAX_ARTICLE_BYTES`` | 10 MiB |
 | crash-safety tests only: SIGKILL the run at a publish step (``staged``/``moved``/``committed``) | ``STANCEWIRE_CRASH_AT`` | unset |
@@ -41,9 +41,33 @@ RUNTIME_DEFAULTS: dict[str, str] = {
 
 
 def configure_runtime_environment() -> None:
-    """Set the Prefect/GX defaults above in this process, before Prefect is imported."""
+    """Set the Prefect/GX defaults above in this process, before Prefect is imported, and
+    limit glibc's malloc arenas."""
     for key, value in RUNTIME_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    limit_malloc_arenas()
+
+
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # mallopt's parameter number in glibc's malloc.h
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap glibc's malloc arenas for the threads started from now on (``MALLOC_ARENA_MAX``, set
+    from inside the process). glibc gives threads up to eight arenas per core, and memory freed
+    in one arena is not reused by another: the flow's task threads kept about 80 MB more resident
+    (10k articles: 700 -> 620 MB). A user's own ``MALLOC_ARENA_MAX`` wins. False where there is
+    no glibc (nothing is changed)."""
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_ARENA_MAX, arenas))
 
 
 class SettingsError(ValueError):

@@ -62,6 +62,21 @@ def _describe(config: Any) -> str:
     return f"{config.type}({args})"
 
 
+def for_gx(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for GX: integer columns narrower than 64 bits (``int32`` read back from
+    Parquet) widened to ``int64``. GX's ``expect_column_values_to_be_between`` is vectorised only
+    for ``int64``/``float64`` columns and calls a Python function per value for any other dtype
+    (measured: 0.45 s instead of 0.26 s for 110k sentences)."""
+    narrow = {
+        name: "int64"
+        for name, dtype in frame.dtypes.items()
+        if pd.api.types.is_integer_dtype(dtype)
+        and not pd.api.types.is_extension_array_dtype(dtype)
+        and dtype != "int64"
+    }
+    return frame.astype(narrow) if narrow else frame.copy()
+
+
 class Validator:
     """Validates frames of every table with its suite; one GX context per Validator, thread-safe."""
 
@@ -117,6 +132,14 @@ class Validator:
         self._context = context
         return checkpoints
 
+    def _release_batches(self) -> None:
+        """Drop the frame GX keeps after a validation. Its execution engine holds the last batch
+        of every asset (the whole frame) until that asset is validated again: one chunk of
+        every table, held for nothing for the rest of the run (about 100 MB with 8 MiB chunks)."""
+        manager = self._context.data_sources.get("stancewire").get_execution_engine().batch_manager
+        manager.reset_batch_cache()
+        manager.batch_data_cache.clear()
+
     @property
     def built(self) -> bool:
         """Whether any suite has run (and so Data Docs may have been written)."""
@@ -127,7 +150,8 @@ class Validator:
         with self._lock:
             if self._checkpoints is None:
                 self._checkpoints = self._build()
-            result = self._checkpoints[table].run(batch_parameters={"dataframe": frame.copy()})
+            result = self._checkpoints[table].run(batch_parameters={"dataframe": for_gx(frame)})
+            self._release_batches()
         failed: list[str] = []
         evaluated = 0
         for run in result.run_results.values():

@@ -67,18 +67,22 @@ FAST_PATH_MIN_SHARE = 0.25
 LanguageIdentifier = Callable[[str], str]
 
 
-def make_language_identifier() -> LanguageIdentifier:
+def make_language_identifier(model: Any = None) -> LanguageIdentifier:
     """The default language identifier: py3langid (langid.py's model), with an English fast path.
 
     Most of what stancewire reads is English, and the model costs as much as the whole
     text cleanup. A sample of at least ``FAST_PATH_MIN_WORDS`` words of which at least
     ``FAST_PATH_MIN_SHARE`` are English function words ("the", "of", "and", ...) is
     English without asking the model; anything else goes to the model.
-    """
-    from py3langid.langid import MODEL_FILE
-    from py3langid.langid import LanguageIdentifier as LangId
 
-    model = LangId.from_model_file(MODEL_FILE)
+    ``model``: a py3langid ``LanguageIdentifier`` loaded by the caller (the stage workers
+    share one); by default the one shipped with py3langid is loaded.
+    """
+    if model is None:
+        from py3langid.langid import MODEL_FILE
+        from py3langid.langid import LanguageIdentifier as LangId
+
+        model = LangId.from_model_file(MODEL_FILE)
 
     def identify(text: str) -> str:
         words = text.lower().split()

@@ -34,3 +34,27 @@ def test_inbox_floor_stages_and_naive_run_on_a_few_sample_articles(tmp_path: Pat
     assert set(seconds) == {"ingest", "cleanup", "sentences", "stances", "aggregate"}
     assert all(s >= 0 for s in seconds.values())
     assert bench.naive(corpus, 2) > 0
+
+
+CHILD = "import time; block = bytearray(80 * 2**20); block[::4096] = b'x' * len(block[::4096]); time.sleep(3)"
+
+
+def test_tree_memory_counts_a_child_process_touched_memory() -> None:
+    import subprocess
+    import time
+
+    bench = load_bench()
+    child = subprocess.Popen([sys.executable, "-c", CHILD])
+    try:
+        time.sleep(1.5)
+        tree = bench.TreeMemory(child.pid, interval=0.05)
+        time.sleep(0.3)
+        tree.stop()
+    finally:
+        child.kill()
+        child.wait()
+    assert tree.peaks["stancewire_pss_mb"] >= 80, "the child's 80 MB, touched page by page, are counted"
+    assert tree.peaks["with_prefect_server_pss_mb"] == tree.peaks["stancewire_pss_mb"], (
+        "no Prefect server here"
+    )
+    assert tree.peaks["tree_rss_mb"] >= tree.peaks["stancewire_pss_mb"] * 0.9

@@ -41,3 +41,16 @@ def test_nothing_else_reads_the_environment() -> None:
         if path.name != "settings.py" and ("os.environ" in path.read_text() or "getenv" in path.read_text())
     ]
     assert offenders == []
+
+
+def test_malloc_arenas_are_capped_unless_the_user_set_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes.util
+
+    from flows.settings import limit_malloc_arenas
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False, "a user's MALLOC_ARENA_MAX wins"
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    if ctypes.util.find_library("c") is None:  # pragma: no cover - no glibc here
+        pytest.skip("no C library to set")
+    assert limit_malloc_arenas() is True, "glibc accepts the cap"

@@ -157,3 +157,55 @@ def test_check_raises_with_the_table_and_expectation_named(
 ) -> None:
     with pytest.raises(ValidationFailed, match=r"table 'stances' failed 1 of \d+ expectations: .*stance"):
         validator.check("stances", _set("stance", "maybe")(good["stances"]))
+
+
+@pytest.mark.parametrize(
+    ("column", "dtype", "expected", "why"),
+    [
+        (
+            "a",
+            "int32",
+            "int64",
+            "int32 read back from Parquet is widened: GX's between check is vectorised for int64",
+        ),
+        ("b", "int16", "int64", "any narrower integer is widened"),
+        ("c", "int64", "int64", "int64 stays"),
+        ("d", "float64", "float64", "floats stay"),
+        ("e", "Int64", "Int64", "a nullable (extension) integer stays as it is"),
+        ("f", "bool", "bool", "booleans are not integers here"),
+    ],
+)
+def test_for_gx_widens_narrow_integer_columns_on_a_copy(
+    column: str, dtype: str, expected: str, why: str
+) -> None:
+    from flows.validation import for_gx
+
+    frame = pd.DataFrame({column: pd.Series([0, 1], dtype=dtype)})
+    widened = for_gx(frame)
+    assert str(widened[column].dtype) == expected, why
+    assert str(frame[column].dtype) == dtype and widened is not frame, "the input frame is not modified"
+
+
+def test_gx_does_not_keep_the_last_frame_it_validated(
+    validator: Validator, good: dict[str, pd.DataFrame]
+) -> None:
+    import gc
+    import weakref
+
+    import flows.validation
+
+    seen: list[weakref.ref[pd.DataFrame]] = []
+    original = flows.validation.for_gx
+
+    def spy(frame: pd.DataFrame) -> pd.DataFrame:
+        copy = original(frame)
+        seen.append(weakref.ref(copy))
+        return copy
+
+    flows.validation.for_gx = spy
+    try:
+        assert validator.validate("sentences", good["sentences"]).success
+    finally:
+        flows.validation.for_gx = original
+    gc.collect()
+    assert seen and seen[0]() is None, "the frame GX validated is released after its validation"

@@ -1,0 +1,149 @@
+"""The per-chunk work of the later stages (cleanup, sentences, stances), in this process or in workers.
+
+A Prefect task of the nightly flow hands a ``StageJob`` to a ``StageRunner``. The job
+reads the chunk's input from the run's staging area (for a rebuild, cleanup reads a
+committed ``articles`` file), calls the stage's pure function and stages its output
+tables. It returns the tables it wrote with their row counts; the task then validates
+those parts with their Great Expectations suites (in the flow's process, where the one
+GX context and Data Docs live) before anything can be published.
+
+The stages are pure Python, so threads share one core. ``WorkerPool`` runs jobs in
+worker processes, each with its own models, loaded once when it starts. They are forked
+by a fork server (``forkserver``: the flow's process has threads, which a plain ``fork``
+does not copy safely) that has imported ``flows.worker_preload`` first, so the workers
+share its imports and py3langid's model. A run of one chunk uses ``InProcess`` and starts
+no worker. This module imports neither Prefect nor Great Expectations, so a worker only
+loads what the stages need.
+
+As with any Python process pool, a script that calls the flow must do so under
+``if __name__ == "__main__":`` (the fork server imports the main script).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from flows.models import Models, load_models
+from flows.storage import Warehouse
+from stages.cleanup import cleanup
+from stages.ingest import language_rejects
+from stages.sentences import split_sentences
+from stages.stance import TAGGED_LANGUAGE, tag_sentences
+
+CLEANUP, SENTENCES, STANCES = "cleanup", "sentences", "stances"
+
+
+@dataclass(frozen=True)
+class StageJob:
+    """One stage of one chunk: everything a worker process needs, and nothing it cannot pickle."""
+
+    stage: str  # CLEANUP, SENTENCES or STANCES
+    warehouse: Path
+    run_id: str
+    run_date: date
+    part: str
+    published: str | None = None  # cleanup of a rebuild: the committed articles file to read
+    file_hashes: dict[str, str] | None = None  # cleanup of a nightly run: also its non_english rejects
+
+
+@dataclass(frozen=True)
+class Written:
+    """One staged part a job wrote."""
+
+    table: str
+    part: str
+    rows: int
+
+
+def run_job(job: StageJob, models: Models) -> list[Written]:
+    """Read the job's input, run its stage with ``models`` and stage the output tables."""
+    store = Warehouse(job.warehouse)
+
+    def write(table: str, frame: pd.DataFrame, part: str = job.part) -> Written:
+        return Written(table, part, store.write_part(job.run_id, table, job.run_date, frame, part))
+
+    if job.stage == CLEANUP:
+        articles = (
+            store.read_part(job.run_id, "articles", job.run_date, job.part)
+            if job.published is None
+            else store.read_committed("articles", job.published)
+        )
+        paragraphs, removed = cleanup(articles, models.identify_language)
+        written = [write("removed", removed)]
+        if job.file_hashes is not None:
+            rejects = language_rejects(articles, paragraphs, job.file_hashes, TAGGED_LANGUAGE)
+            written.append(write("rejects", rejects, f"{job.part}-lang"))
+        return [*written, write("paragraphs", paragraphs)]
+    if job.stage == SENTENCES:
+        paragraphs = store.read_part(job.run_id, "paragraphs", job.run_date, job.part)
+        return [write("sentences", split_sentences(paragraphs, models.segmenter))]
+    if job.stage == STANCES:
+        sentences = store.read_part(job.run_id, "sentences", job.run_date, job.part)
+        stances, mentions = tag_sentences(sentences, models.tagger)
+        return [write("mentions", mentions), write("stances", stances)]
+    raise ValueError(f"unknown stage {job.stage!r}")
+
+
+class StageRunner(Protocol):
+    """Runs stage jobs, here or elsewhere; ``close`` releases what it started."""
+
+    def run(self, job: StageJob) -> list[Written]: ...
+
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """Runs jobs in the calling thread, with models loaded on first use."""
+
+    def __init__(self, models: Callable[[], Models]) -> None:
+        self._models = models
+
+    def run(self, job: StageJob) -> list[Written]:
+        return run_job(job, self._models())
+
+    def close(self) -> None:
+        pass
+
+
+_WORKER_MODELS: Models | None = None  # a worker process's own models, set by _start_worker
+
+
+def _start_worker(reference_dir: Path) -> None:
+    global _WORKER_MODELS
+    from flows import worker_preload  # already imported by the fork server: its model is shared
+
+    _WORKER_MODELS = load_models(reference_dir, language_model=worker_preload.LANGUAGE_MODEL)
+
+
+def _run_in_worker(job: StageJob) -> list[Written]:
+    if _WORKER_MODELS is None:  # pragma: no cover - the pool's initializer always sets them
+        raise RuntimeError("worker started without models")
+    return run_job(job, _WORKER_MODELS)
+
+
+class WorkerPool:
+    """Runs jobs in ``workers`` processes, each loading the models from ``reference_dir`` once."""
+
+    def __init__(self, workers: int, reference_dir: Path) -> None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["flows.worker_preload"])
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(reference_dir,),
+        )
+
+    def run(self, job: StageJob) -> list[Written]:
+        return self._pool.submit(_run_in_worker, job).result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

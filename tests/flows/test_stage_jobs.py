@@ -1,0 +1,126 @@
+"""Stage jobs: the later stages of one chunk, run here or in worker processes, stage the same rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from flows.settings import PROJECT_ROOT
+from flows.stage_jobs import (
+    CLEANUP,
+    SENTENCES,
+    STANCES,
+    InProcess,
+    StageJob,
+    StageRunner,
+    WorkerPool,
+    run_job,
+)
+from flows.storage import Warehouse
+from stages.ingest import RawFile, ingest
+
+DAY = date(2026, 11, 29)
+RUN = "20261129-000000-jobs0000"
+GERMAN = (
+    "Die Regierung in Berlin hat am Montag neue Sanktionen gegen Russland beschlossen, sagte der Sprecher."
+)
+# The derived tables, in the order the stages stage them.
+DERIVED = ("removed", "rejects", "paragraphs", "sentences", "mentions", "stances")
+
+
+@pytest.fixture(scope="module")
+def articles(seed_bytes: bytes) -> pd.DataFrame:
+    raw = [RawFile("seed.txt", seed_bytes), RawFile("de.txt", (GERMAN + "\n").encode() * 3)]
+    frame, _ = ingest(raw, ingested_at=datetime(2026, 11, 29, tzinfo=UTC), seen={})
+    return frame
+
+
+def staged(root: Path, articles: pd.DataFrame, part: str = "p0") -> Warehouse:
+    store = Warehouse(root)
+    store.begin(RUN)
+    store.write_part(RUN, "articles", DAY, articles, part)
+    return store
+
+
+def run_chunk(runner: StageRunner, root: Path, part: str = "p0", **cleanup: Any) -> list[Any]:
+    written = []
+    for stage in (CLEANUP, SENTENCES, STANCES):
+        extra = cleanup if stage == CLEANUP else {}
+        written += runner.run(StageJob(stage, root, RUN, DAY, part, **extra))
+    return written
+
+
+def tables(store: Warehouse) -> dict[str, pd.DataFrame]:
+    return {t: store.read_staged(RUN, t) for t in DERIVED}
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[WorkerPool]:
+    workers = WorkerPool(2, PROJECT_ROOT / "data" / "reference")
+    yield workers
+    workers.close()
+
+
+def test_worker_processes_stage_the_same_rows_as_this_process(
+    articles: pd.DataFrame, models: Any, pool: WorkerPool, tmp_path: Path
+) -> None:
+    here = staged(tmp_path / "here", articles)
+    there = staged(tmp_path / "there", articles)
+    hashes = {"seed.txt": "a" * 64, "de.txt": "b" * 64}
+    written_here = run_chunk(InProcess(lambda: models), here.root, file_hashes=hashes)
+    written_there = run_chunk(pool, there.root, file_hashes=hashes)
+    assert written_here == written_there, "the same parts and row counts"
+    assert [w.table for w in written_here] == [
+        "removed",
+        "rejects",
+        "paragraphs",
+        "sentences",
+        "mentions",
+        "stances",
+    ]
+    mine, theirs = tables(here), tables(there)
+    for table in DERIVED:
+        pd.testing.assert_frame_equal(mine[table], theirs[table], obj=table)
+    assert mine["rejects"]["reason"].tolist() == ["non_english"], "the German article is a non_english reject"
+    assert len(mine["stances"]) > 0, "the seed article has stances"
+
+
+def test_a_rebuild_job_reads_the_committed_articles_and_stages_no_rejects(
+    articles: pd.DataFrame, models: Any, tmp_path: Path
+) -> None:
+    store = staged(tmp_path, articles, "nightly")
+    store.publish(RUN, DAY, ["articles"])
+    committed = store.committed_files("articles", DAY)
+    rebuild = "20261130-000000-jobs0001"
+    store.begin(rebuild)
+    written = InProcess(lambda: models).run(
+        StageJob(CLEANUP, store.root, rebuild, DAY, "p0", published=committed[0])
+    )
+    assert [w.table for w in written] == ["removed", "paragraphs"], "no file hashes: no rejects part"
+    assert store.read_staged(rebuild, "paragraphs")["article_id"].nunique() == len(articles)
+
+
+@pytest.mark.parametrize(
+    ("job", "error", "why"),
+    [
+        (StageJob("tokenize", Path("."), RUN, DAY, "p0"), ValueError, "an unknown stage is refused"),
+        (
+            StageJob(SENTENCES, Path("."), RUN, DAY, "missing"),
+            FileNotFoundError,
+            "a missing input part is an error",
+        ),
+    ],
+)
+def test_a_failing_job_raises_its_own_error_from_a_worker_too(
+    job: StageJob, error: type[Exception], why: str, models: Any, pool: WorkerPool, tmp_path: Path
+) -> None:
+    job = StageJob(job.stage, tmp_path, job.run_id, job.run_date, job.part)
+    with pytest.raises(error):
+        run_job(job, models)
+    with pytest.raises(error):
+        pool.run(job)
