@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 
@@ -42,6 +42,7 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402  (Prefect m
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from flows.data_docs import make_offline  # noqa: E402
 from flows.models import Models, load_models  # noqa: E402
@@ -76,6 +77,18 @@ NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE})
 # The tables a rebuild recomputes from a run date's articles (and replaces in one commit).
 DERIVED_TABLES = ("removed", "paragraphs", "sentences", "mentions", "stances", "stance_daily")
 NIGHTLY, REBUILD = "nightly", "rebuild"
+
+
+T = TypeVar("T")
+
+
+def untouched(value: T) -> T:
+    """``value`` as a task argument Prefect hands over as it is. Prefect walks every argument
+    (dataclass fields, dict items) looking for futures, and rebuilds it: the run context and
+    the night's ``seen`` ids walked again for every task made the flow's cost per article grow
+    with the size of the night. (``quote`` is unwrapped before the task runs; the cast only
+    tells the type checker so.)"""
+    return cast(T, quote(value))
 
 
 class NothingToRebuild(ValueError):
@@ -499,7 +512,7 @@ def run_pipeline(settings: Settings, source: Source, run_date: date, *, rebuild:
             fresh, ctx.skipped, sizes = new_files(source, names, ctx.processed)
             _log_skipped(ctx.skipped)
             if not fresh:
-                return _summary(ctx, publish_nothing_new(ctx, len(names)))
+                return _summary(ctx, publish_nothing_new(untouched(ctx), len(names)))
             chunks = chunked(fresh, sizes, settings.chunk_size, settings.chunk_bytes)
             return _run_locked(ctx, settings, chunks, len(names))
         finally:
@@ -533,12 +546,13 @@ def _later_stages(
     """Submit a chunk's cleanup, sentences and stances, each followed by the validation of what
     it staged; their futures, in stage order."""
     # Prefect resolves a future passed as an argument; its typing only knows the resolved type.
-    cleaned: Any = cleanup_chunk.submit(ctx, part, file_hashes, published)
-    split: Any = sentences_chunk.submit(ctx, part, cleaned)
-    tagged: Any = stances_chunk.submit(ctx, part, split)
+    run = untouched(ctx)
+    cleaned: Any = cleanup_chunk.submit(run, part, untouched(file_hashes), published)
+    split: Any = sentences_chunk.submit(run, part, cleaned)
+    tagged: Any = stances_chunk.submit(run, part, split)
     futures: list[PrefectFuture[Any]] = []
     for stage in (cleaned, split, tagged):
-        futures += [stage, validate_parts.submit(ctx, stage)]
+        futures += [stage, validate_parts.submit(run, stage)]
     return futures
 
 
@@ -578,13 +592,13 @@ def _run_locked(ctx: RunContext, settings: Settings, chunks: list[list[str]], n_
     with _stage_runner(ctx, settings, len(chunks)):
         for number, chunk in enumerate(chunks):
             part = ctx.part(f"{number:05d}")
-            ingested, hashes = ingest_chunk(ctx, chunk, part, seen)
+            ingested, hashes = ingest_chunk(untouched(ctx), chunk, part, untouched(seen))
             seen.update(ingested)
             in_flight.append(_later_stages(ctx, part, hashes))
             _drain(in_flight, settings.workers)  # the next chunk is ingested while `workers` are in flight
         _drain(in_flight, 0)
-    aggregate_run(ctx)
-    return _summary(ctx, publish_run(ctx, n_files))
+    aggregate_run(untouched(ctx))
+    return _summary(ctx, publish_run(untouched(ctx), n_files))
 
 
 def _rebuild(ctx: RunContext, settings: Settings, parts: list[str]) -> RunSummary:
@@ -597,8 +611,8 @@ def _rebuild(ctx: RunContext, settings: Settings, parts: list[str]) -> RunSummar
             in_flight.append(_later_stages(ctx, ctx.part(f"{number:05d}"), published=rel_path))
             _drain(in_flight, settings.workers)
         _drain(in_flight, 0)
-    aggregate_run(ctx)
-    return _summary(ctx, publish_run(ctx, 0, n_articles))
+    aggregate_run(untouched(ctx))
+    return _summary(ctx, publish_run(untouched(ctx), 0, n_articles))
 
 
 @flow(

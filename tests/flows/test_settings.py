@@ -54,3 +54,12 @@ def test_malloc_arenas_are_capped_unless_the_user_set_them(monkeypatch: pytest.M
     if ctypes.util.find_library("c") is None:  # pragma: no cover - no glibc here
         pytest.skip("no C library to set")
     assert limit_malloc_arenas() is True, "glibc accepts the cap"
+
+
+def test_arrow_uses_the_system_allocator_after_configuration() -> None:
+    import pyarrow
+
+    from flows.settings import configure_runtime_environment
+
+    configure_runtime_environment()  # pyarrow is imported already: its default pool is switched
+    assert pyarrow.default_memory_pool().backend_name == "system"
