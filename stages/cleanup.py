@@ -366,7 +366,9 @@ def cleanup(
     para_cols: dict[str, list[Any]] = {name: [] for name in columns("paragraphs")}
     removed_cols: dict[str, list[Any]] = {name: [] for name in columns("removed")}
     formats = articles["format"] if "format" in articles.columns else pd.Series("txt", index=articles.index)
-    for article_id, raw, fmt in zip(articles["article_id"], articles["raw_text"], formats, strict=True):
+    for article_id, raw, fmt in zip(
+        articles["article_id"].tolist(), articles["raw_text"].tolist(), formats.tolist(), strict=True
+    ):
         paragraphs, removed = clean_article(str(raw), page_dump=fmt != "html")
         sample = _language_sample(paragraphs)
         language = identify_language(sample) if sample else "und"

@@ -218,14 +218,14 @@ def split_sentences(paragraphs: pd.DataFrame, segmenter: Segmenter) -> pd.DataFr
     Needs ``article_id``, ``paragraph_index``, ``kind``, ``text`` and ``language``;
     rows of one article must be in paragraph order (as cleanup writes them).
     """
-    rows: list[dict[str, Any]] = []
+    cols: dict[str, list[Any]] = {name: [] for name in columns("sentences")}
     counters: dict[str, int] = {}
     for article_id, paragraph_index, kind, text, language in zip(
-        paragraphs["article_id"],
-        paragraphs["paragraph_index"],
-        paragraphs["kind"],
-        paragraphs["text"],
-        paragraphs["language"],
+        paragraphs["article_id"].tolist(),
+        paragraphs["paragraph_index"].tolist(),
+        paragraphs["kind"].tolist(),
+        paragraphs["text"].tolist(),
+        paragraphs["language"].tolist(),
         strict=True,
     ):
         text = str(text)
@@ -234,19 +234,15 @@ def split_sentences(paragraphs: pd.DataFrame, segmenter: Segmenter) -> pd.DataFr
         for start, end in spans:
             index = counters.get(article_id, 0)
             counters[article_id] = index + 1
-            rows.append(
-                {
-                    "article_id": article_id,
-                    "sentence_index": index,
-                    "paragraph_index": int(paragraph_index),
-                    "text": text[start:end],
-                    "char_start": start,
-                    "char_end": end,
-                    "is_heading": is_heading,
-                    "language": language,
-                }
-            )
-    out = pd.DataFrame(rows, columns=columns("sentences"))
+            cols["article_id"].append(article_id)
+            cols["sentence_index"].append(index)
+            cols["paragraph_index"].append(int(paragraph_index))
+            cols["text"].append(text[start:end])
+            cols["char_start"].append(start)
+            cols["char_end"].append(end)
+            cols["is_heading"].append(is_heading)
+            cols["language"].append(language)
+    out = pd.DataFrame(cols, columns=columns("sentences"))
     for col in ("sentence_index", "paragraph_index", "char_start", "char_end"):
         out[col] = out[col].astype("int32")
     out["is_heading"] = out["is_heading"].astype(bool)
