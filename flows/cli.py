@@ -111,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--date", type=_date, help="run date, YYYY-MM-DD (default today)")
     run.add_argument("--chunk-size", type=int, help="articles per chunk (default 200)")
     run.add_argument(
+        "--workers",
+        type=int,
+        help="processes for the stages after ingest (default STANCEWIRE_WORKERS, 1: the run's own; "
+        "2 is about 1.7x faster on two cores and needs about 270 MB more)",
+    )
+    run.add_argument(
         "--rebuild",
         action="store_true",
         help="reprocess the run date from its published articles instead of reading the inbox "
@@ -323,12 +329,14 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings().with_overrides(
-        inbox=args.inbox, warehouse=args.warehouse, chunk_size=args.chunk_size
+        inbox=args.inbox, warehouse=args.warehouse, chunk_size=args.chunk_size, workers=args.workers
     )
     if not settings.inbox.is_dir():
         raise UserError(f"inbox {settings.inbox} is not a folder")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UserError("--chunk-size must be at least 1")
+    if args.workers is not None and args.workers < 1:
+        raise UserError("--workers must be at least 1")
     if args.rebuild and args.date is None:
         raise UserError("--rebuild needs --date: the run date to reprocess")
     from flows.storage import Warehouse
@@ -348,6 +356,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         run_date=(args.date or date.today()).isoformat(),
         chunk_size=settings.chunk_size,
         rebuild=args.rebuild,
+        workers=settings.workers,
     )
     counts = summary.counts
     what = "rebuilt from" if args.rebuild else f"{counts['files']} files ->"

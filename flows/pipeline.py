@@ -626,11 +626,13 @@ def nightly(
     run_date: str | None = None,
     chunk_size: int | None = None,
     rebuild: bool = False,
+    workers: int | None = None,
 ) -> RunSummary:
     """One run of every stage over the inbox's new files, published into the warehouse for ``run_date``
-    (default today); with ``rebuild``, the run date is reprocessed from its published articles."""
+    (default today); with ``rebuild``, the run date is reprocessed from its published articles.
+    ``workers``: processes for the stages after ingest (default ``STANCEWIRE_WORKERS``)."""
     base = load_settings()
-    settings = base.with_overrides(inbox=inbox, warehouse=warehouse, chunk_size=chunk_size)
+    settings = base.with_overrides(inbox=inbox, warehouse=warehouse, chunk_size=chunk_size, workers=workers)
     day = date.fromisoformat(run_date) if run_date else date.today()
     return run_pipeline(
         settings, InboxSource(settings.inbox, settings.max_article_bytes), day, rebuild=rebuild

@@ -66,7 +66,10 @@ def for_gx(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` for GX: integer columns narrower than 64 bits (``int32`` read back from
     Parquet) widened to ``int64``. GX's ``expect_column_values_to_be_between`` is vectorised only
     for ``int64``/``float64`` columns and calls a Python function per value for any other dtype
-    (measured: 0.45 s instead of 0.26 s for 110k sentences)."""
+    (measured: 0.45 s instead of 0.26 s for 110k sentences).
+
+    The copy is shallow: under pandas' copy-on-write, whatever GX changes in it is copied
+    then, and ``frame`` stays as it was; its text columns are not duplicated for nothing."""
     narrow = {
         name: "int64"
         for name, dtype in frame.dtypes.items()
@@ -74,7 +77,7 @@ def for_gx(frame: pd.DataFrame) -> pd.DataFrame:
         and not pd.api.types.is_extension_array_dtype(dtype)
         and dtype != "int64"
     }
-    return frame.astype(narrow) if narrow else frame.copy()
+    return frame.astype(narrow) if narrow else frame.copy(deep=False)
 
 
 class Validator:

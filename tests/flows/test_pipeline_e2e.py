@@ -54,7 +54,8 @@ def warehouse(prefect_harness: None, inbox: Path, tmp_path_factory: pytest.TempP
     from flows.pipeline import nightly
 
     root = tmp_path_factory.mktemp("warehouse")
-    nightly(inbox=str(inbox), warehouse=str(root), run_date=RUN_DATE, chunk_size=2)
+    # Several chunks and two workers: the stages after ingest run in worker processes.
+    nightly(inbox=str(inbox), warehouse=str(root), run_date=RUN_DATE, chunk_size=2, workers=2)
     return root
 
 

@@ -15,7 +15,7 @@ def test_defaults_live_under_the_project(monkeypatch: pytest.MonkeyPatch) -> Non
     settings = load_settings()
     assert settings.inbox == PROJECT_ROOT / "data" / "samples"
     assert settings.warehouse == PROJECT_ROOT / "data" / "warehouse"
-    assert settings.chunk_size == 200 and settings.workers == 2
+    assert settings.chunk_size == 200 and settings.workers == 1
 
 
 def test_environment_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
