@@ -32,13 +32,16 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stages.schemas import SCHEMAS
+
+if TYPE_CHECKING:  # duckdb is imported where the catalog is used: the stage workers never load it
+    import duckdb
 
 CATALOG_FILE = "stancewire.duckdb"
 # Ready-made views over the table views (documented in the README):
@@ -388,6 +391,8 @@ class Warehouse:
         """(Re)create the DuckDB file with one view per table over its committed Parquet files only."""
         self.root.mkdir(parents=True, exist_ok=True)
         files = self.manifest()
+        import duckdb
+
         with duckdb.connect(str(self.catalog_path)) as con:
             for table, names in files.items():
                 if not names:
@@ -409,6 +414,8 @@ class Warehouse:
             raise FileNotFoundError(
                 f"no warehouse catalog at {self.catalog_path}: run `stancewire run` first"
             )
+        import duckdb
+
         return duckdb.connect(str(self.catalog_path), read_only=True)
 
 

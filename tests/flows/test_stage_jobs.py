@@ -124,3 +124,17 @@ def test_a_failing_job_raises_its_own_error_from_a_worker_too(
         run_job(job, models)
     with pytest.raises(error):
         pool.run(job)
+
+
+def test_the_workers_fork_server_does_not_load_duckdb() -> None:
+    """duckdb's bindings report every object still alive at exit, and the fork server's
+    objects are frozen (never collected): with duckdb loaded, each run with workers ended
+    with dozens of "nanobind: leaked instance" lines."""
+    import subprocess
+    import sys
+
+    probe = "import sys, flows.worker_preload; print('duckdb' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
