@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from flows.models import load_language_model
 from stages.cleanup import clean_article, cleanup, make_language_identifier
 from stages.evaluate import (
     classification_scores,
@@ -109,7 +110,7 @@ def benchmark_cleanup(corpus: Path, *, limit: int = 3000, repeats: int = 3) -> d
 
     texts = _news_texts(corpus, limit)
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    identify = make_language_identifier()
+    identify = make_language_identifier(load_language_model())
     frame = pd.DataFrame({"article_id": [f"{i:016x}" for i in range(len(texts))], "raw_text": texts})
     baseline = _timed(lambda: [" ".join(t.split()) for t in texts], repeats)
     text_only = _timed(lambda: [clean_article(t) for t in texts], repeats)

@@ -22,6 +22,7 @@ Three kinds of run:
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -133,9 +134,7 @@ class RunContext:
 
     def save(self, table: str, frame: pd.DataFrame, part: str) -> pd.DataFrame:
         """Validate ``frame`` with the table's suite (raising on failure), then stage it."""
-        outcome = self.validator.check(table, frame.assign(run_id=self.run_id))
-        with self._lock:
-            self.validations.append(outcome)
+        self._check(table, frame.assign(run_id=self.run_id))
         self.warehouse.write_part(self.run_id, table, self.run_date, frame, part)
         return frame
 
@@ -151,9 +150,14 @@ class RunContext:
         One part at a time: GX validates one frame at a time anyway, and a part read while
         another is validated would only wait in memory."""
         with self._checking:
-            staged = self.warehouse.read_part(self.run_id, written.table, self.run_date, written.part)
-            outcome = self.validator.check(written.table, staged)
-            del staged
+            self._check(
+                written.table,
+                self.warehouse.read_part(self.run_id, written.table, self.run_date, written.part),
+            )
+
+    def _check(self, table: str, frame: pd.DataFrame) -> None:
+        """Validate ``frame`` (with ``run_id``) and record the outcome; raise when it failed."""
+        outcome = self.validator.check(table, frame)
         with self._lock:
             self.validations.append(outcome)
 
@@ -557,8 +561,11 @@ def _later_stages(
 
 
 # A chunk's tasks past ingest (three stages, three validations): threads for every task of the
-# ``workers + 1`` chunks in flight, so none waits for a thread while its chunk's stage runs.
+# ``workers + 1`` chunks in flight, so none waits for a thread while its chunk's stage runs. The
+# flow's thread pool is made when this module is imported, before ``--workers`` is known: it is
+# sized for as many workers as there are cores (more would gain nothing) or the setting, if larger.
 TASKS_PER_CHUNK = 6
+TASK_THREADS = TASKS_PER_CHUNK * (max(load_settings().workers, os.cpu_count() or 1) + 1)
 
 
 def _drain(in_flight: list[list[PrefectFuture[Any]]], keep: int) -> None:
@@ -617,7 +624,7 @@ def _rebuild(ctx: RunContext, settings: Settings, parts: list[str]) -> RunSummar
 
 @flow(
     name="stancewire-nightly",
-    task_runner=ThreadPoolTaskRunner(max_workers=TASKS_PER_CHUNK * (load_settings().workers + 1)),  # type: ignore[arg-type]
+    task_runner=ThreadPoolTaskRunner(max_workers=TASK_THREADS),  # type: ignore[arg-type]
     log_prints=False,
 )
 def nightly(

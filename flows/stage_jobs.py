@@ -67,14 +67,15 @@ def run_job(job: StageJob, models: Models) -> list[Written]:
     """Read the job's input, run its stage with ``models`` and stage the output tables."""
     store = Warehouse(job.warehouse)
 
+    def read(table: str) -> pd.DataFrame:
+        return store.read_part(job.run_id, table, job.run_date, job.part)
+
     def write(table: str, frame: pd.DataFrame, part: str = job.part) -> Written:
         return Written(table, part, store.write_part(job.run_id, table, job.run_date, frame, part))
 
     if job.stage == CLEANUP:
         articles = (
-            store.read_part(job.run_id, "articles", job.run_date, job.part)
-            if job.published is None
-            else store.read_committed("articles", job.published)
+            read("articles") if job.published is None else store.read_committed("articles", job.published)
         )
         paragraphs, removed = cleanup(articles, models.identify_language)
         written = [write("removed", removed)]
@@ -83,10 +84,10 @@ def run_job(job: StageJob, models: Models) -> list[Written]:
             written.append(write("rejects", rejects, f"{job.part}-lang"))
         return [*written, write("paragraphs", paragraphs)]
     if job.stage == SENTENCES:
-        paragraphs = store.read_part(job.run_id, "paragraphs", job.run_date, job.part)
+        paragraphs = read("paragraphs")
         return [write("sentences", split_sentences(paragraphs, models.segmenter))]
     if job.stage == STANCES:
-        sentences = store.read_part(job.run_id, "sentences", job.run_date, job.part)
+        sentences = read("sentences")
         stances, mentions = tag_sentences(sentences, models.tagger)
         return [write("mentions", mentions), write("stances", stances)]
     raise ValueError(f"unknown stage {job.stage!r}")

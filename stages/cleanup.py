@@ -67,7 +67,7 @@ FAST_PATH_MIN_SHARE = 0.25
 LanguageIdentifier = Callable[[str], str]
 
 
-def make_language_identifier(model: Any = None) -> LanguageIdentifier:
+def make_language_identifier(model: Any) -> LanguageIdentifier:
     """The default language identifier: py3langid (langid.py's model), with an English fast path.
 
     Most of what stancewire reads is English, and the model costs as much as the whole
@@ -75,14 +75,9 @@ def make_language_identifier(model: Any = None) -> LanguageIdentifier:
     ``FAST_PATH_MIN_SHARE`` are English function words ("the", "of", "and", ...) is
     English without asking the model; anything else goes to the model.
 
-    ``model``: a py3langid ``LanguageIdentifier`` loaded by the caller (the stage workers
-    share one); by default the one shipped with py3langid is loaded.
+    ``model``: a py3langid ``LanguageIdentifier``, loaded by the caller
+    (``flows.models.load_language_model``; the stage workers share one).
     """
-    if model is None:
-        from py3langid.langid import MODEL_FILE
-        from py3langid.langid import LanguageIdentifier as LangId
-
-        model = LangId.from_model_file(MODEL_FILE)
 
     def identify(text: str) -> str:
         words = text.lower().split()
