@@ -34,7 +34,13 @@ from typing import Any, TypeVar, cast
 
 import pandas as pd
 
-from flows.settings import VENDOR_DIR, Settings, configure_runtime_environment, load_settings
+from flows.settings import (
+    VENDOR_DIR,
+    Settings,
+    configure_runtime_environment,
+    load_settings,
+    release_free_memory,
+)
 
 configure_runtime_environment()
 
@@ -154,6 +160,7 @@ class RunContext:
                 written.table,
                 self.warehouse.read_part(self.run_id, written.table, self.run_date, written.part),
             )
+            release_free_memory()  # the part read back is gone: return its pages
 
     def _check(self, table: str, frame: pd.DataFrame) -> None:
         """Validate ``frame`` (with ``run_id``) and record the outcome; raise when it failed."""

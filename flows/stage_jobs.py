@@ -32,6 +32,7 @@ from typing import Protocol
 import pandas as pd
 
 from flows.models import Models, load_models
+from flows.settings import release_free_memory
 from flows.storage import Warehouse
 from stages.cleanup import cleanup
 from stages.ingest import language_rejects
@@ -108,7 +109,10 @@ class InProcess:
         self._models = models
 
     def run(self, job: StageJob) -> list[Written]:
-        return run_job(job, self._models())
+        try:
+            return run_job(job, self._models())
+        finally:
+            release_free_memory()
 
     def close(self) -> None:
         pass
@@ -127,7 +131,10 @@ def _start_worker(reference_dir: Path) -> None:
 def _run_in_worker(job: StageJob) -> list[Written]:
     if _WORKER_MODELS is None:  # pragma: no cover - the pool's initializer always sets them
         raise RuntimeError("worker started without models")
-    return run_job(job, _WORKER_MODELS)
+    try:
+        return run_job(job, _WORKER_MODELS)
+    finally:
+        release_free_memory()
 
 
 class WorkerPool:

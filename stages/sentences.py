@@ -114,7 +114,7 @@ class SentenceSplitter:
 
     def _boundaries(self, text: str) -> list[int]:
         skip: set[int] = set()
-        quotes = [m.span() for m in P.scan(P.QUOTATION, P.QUOTATION_START, text)]
+        quotes: list[tuple[int, int]] | None = None  # found when a "!" or "?" first needs them
         listed = "•" in text or "⁃" in text or (P.may_hold_list_marker(text) and P.LIST_MARKER.search(text))
         cuts = self._list_cuts(text, skip) if listed else []
         for match in P.scan(P.TERMINAL, P.TERMINAL_START, text):
@@ -142,9 +142,11 @@ class SentenceSplitter:
             term, close = match.group("term"), match.group("close")
             if text[start - 1 : start] == "[" and close.startswith("]"):
                 continue  # "[...]" marks an omission inside a sentence
-            inner_mark = quotes and "." not in term and "…" not in term and not close
-            if inner_mark and any(q_start < start < q_end - 1 for q_start, q_end in quotes):
-                continue  # "!"/"?" inside a quotation that goes on: "'Well! How brave ...!' she said"
+            if "." not in term and "…" not in term and not close:
+                if quotes is None:
+                    quotes = [m.span() for m in P.scan(P.QUOTATION, P.QUOTATION_START, text)]
+                if any(q_start < start < q_end - 1 for q_start, q_end in quotes):
+                    continue  # "!"/"?" inside a quotation that goes on: "'Well! How brave ...!' she said"
             if " " in term:  # spaced ellipsis: ". . ." continues a sentence, ". . . ." ends one
                 if term.count(".") < 4:
                     continue
@@ -231,17 +233,17 @@ def split_sentences(paragraphs: pd.DataFrame, segmenter: Segmenter) -> pd.DataFr
         text = str(text)
         is_heading = kind == "heading"
         spans = [(0, len(text))] if is_heading else list(segmenter(text))
-        for start, end in spans:
-            index = counters.get(article_id, 0)
-            counters[article_id] = index + 1
-            cols["article_id"].append(article_id)
-            cols["sentence_index"].append(index)
-            cols["paragraph_index"].append(int(paragraph_index))
-            cols["text"].append(text[start:end])
-            cols["char_start"].append(start)
-            cols["char_end"].append(end)
-            cols["is_heading"].append(is_heading)
-            cols["language"].append(language)
+        n = len(spans)
+        first = counters.get(article_id, 0)
+        counters[article_id] = first + n
+        cols["article_id"] += [article_id] * n
+        cols["sentence_index"] += range(first, first + n)
+        cols["paragraph_index"] += [int(paragraph_index)] * n
+        cols["text"] += [text[start:end] for start, end in spans]
+        cols["char_start"] += [start for start, _ in spans]
+        cols["char_end"] += [end for _, end in spans]
+        cols["is_heading"] += [is_heading] * n
+        cols["language"] += [language] * n
     out = pd.DataFrame(cols, columns=columns("sentences"))
     for col in ("sentence_index", "paragraph_index", "char_start", "char_end"):
         out[col] = out[col].astype("int32")

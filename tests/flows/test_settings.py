@@ -63,3 +63,35 @@ def test_arrow_uses_the_system_allocator_after_configuration() -> None:
 
     configure_runtime_environment()  # pyarrow is imported already: its default pool is switched
     assert pyarrow.default_memory_pool().backend_name == "system"
+
+
+def test_free_heap_pages_go_back_to_the_system() -> None:
+    """200 MB of small blocks freed below one live block stay resident (glibc only shrinks its
+    heap from the top) until ``release_free_memory`` returns them. In a fresh process, so the
+    test's own heap does not blur the figures."""
+    import subprocess
+    import sys
+
+    script = """
+import ctypes, re
+from flows.settings import release_free_memory
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+
+def rss_mb():
+    return int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024
+
+blocks = [libc.malloc(100_000) for _ in range(2_000)]  # below the mmap threshold: on the heap
+for block in blocks:
+    ctypes.memset(block, 1, 100_000)
+for block in blocks[:-1]:  # the last one keeps the top of the heap
+    libc.free(block)
+before = rss_mb()
+print(release_free_memory(), before, rss_mb())
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    released, before, after = out.stdout.split()
+    assert released == "True"
+    assert int(before) - int(after) > 150, f"resident {before} -> {after} MB"

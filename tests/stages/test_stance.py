@@ -317,3 +317,35 @@ def test_trie_pattern_matches_like_a_longest_first_alternation(
 
     pattern = re.compile(r"(?<![\w])" + trie_pattern(words) + r"(?![\w])")
     assert [m.group() for m in pattern.finditer(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("names", "text", "why"),
+    [
+        (
+            ["North Korea", "Korea"],
+            "SouthNorth Korea talks",
+            "a name that starts inside a word hides one that does not",
+        ),
+        (
+            ["Iran", "Iranian"],
+            "Iranians, Iran and pro-Iranian groups",
+            "inside, at the end of and after a hyphen",
+        ),
+        (["US", "U.S."], "BUS, US_1, U.S.-led, _US, the US.", "underscore counts as a word character"),
+        (["NATO"], "ANATO NATO", "a match rejected at its start, then one at the next word"),
+        (["Kyiv"], "", "empty text"),
+        (["Kyiv"], "Kyiv", "the whole text"),
+    ],
+)
+def test_gazetteer_matches_names_that_start_and_end_a_word(names: list[str], text: str, why: str) -> None:
+    """``Gazetteer._matches`` (no lookbehind in the pattern) finds what the pattern behind
+    ``(?<![\\w])`` finds: the same spans, leftmost and longest first."""
+    import re
+
+    from stages.stance import Gazetteer, trie_pattern
+
+    gazetteer = Gazetteer((name, name, "country", name) for name in names)
+    reference = re.compile(r"(?<![\w])" + trie_pattern(names) + r"(?![\w])")
+    expected = [m.span() for m in reference.finditer(text)]
+    assert [m.span() for m in gazetteer._matches(text)] == expected, why
