@@ -53,7 +53,6 @@ from prefect.utilities.annotations import quote  # noqa: E402
 
 from flows.data_docs import make_offline  # noqa: E402
 from flows.models import Models, load_models  # noqa: E402
-from flows.report import vega_bundle  # noqa: E402
 from flows.sources import InboxSource, Source  # noqa: E402
 from flows.stage_jobs import (  # noqa: E402
     CLEANUP,
@@ -528,6 +527,9 @@ def run_pipeline(settings: Settings, source: Source, run_date: date, *, rebuild:
             return _run_locked(ctx, settings, chunks, len(names))
         finally:
             if settings.data_docs and ctx.validator.built:  # passed or failed, the docs were updated
+                # Imported here: the report's modules bring altair (~24 MB) that the run does not need.
+                from flows.report import vega_bundle
+
                 make_offline(warehouse.reports_dir / "data_docs", VENDOR_DIR / "data_docs", vega_bundle)
 
 

@@ -126,15 +126,25 @@ def test_a_failing_job_raises_its_own_error_from_a_worker_too(
         pool.run(job)
 
 
-def test_the_workers_fork_server_does_not_load_duckdb() -> None:
-    """duckdb's bindings report every object still alive at exit, and the fork server's
-    objects are frozen (never collected): with duckdb loaded, each run with workers ended
-    with dozens of "nanobind: leaked instance" lines."""
+@pytest.mark.parametrize(
+    ("module", "absent", "why"),
+    [
+        (
+            "flows.worker_preload",
+            "duckdb",
+            "duckdb's bindings report every object alive at exit, and the fork server's objects are"
+            " frozen (never collected): runs with workers ended with dozens of 'nanobind: leaked"
+            " instance' lines",
+        ),
+        ("flows.pipeline", "altair", "the report's charts (~24 MB) are not needed to run the stages"),
+    ],
+)
+def test_a_process_does_not_load_what_it_does_not_use(module: str, absent: str, why: str) -> None:
     import subprocess
     import sys
 
-    probe = "import sys, flows.worker_preload; print('duckdb' in sys.modules)"
+    probe = f"import sys, {module}; print({absent!r} in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False", why
