@@ -570,7 +570,7 @@ def _later_stages(
 
 
 # A chunk's tasks past ingest (three stages, three validations): threads for every task of the
-# ``workers + 1`` chunks in flight, so none waits for a thread while its chunk's stage runs. The
+# ``max(workers, 1) + 1`` chunks in flight, so none waits for a thread while its chunk's stage runs. The
 # flow's thread pool is made when this module is imported, before ``--workers`` is known: it is
 # sized for as many workers as there are cores (more would gain nothing) or the setting, if larger.
 TASKS_PER_CHUNK = 6
@@ -586,13 +586,24 @@ def _drain(in_flight: list[list[PrefectFuture[Any]]], keep: int) -> None:
             future.result()
 
 
+def _busy(settings: Settings) -> int:
+    """Chunks whose stages run while the next chunk is ingested: one per worker process, or the
+    one chunk this process works on."""
+    return max(settings.workers, 1)
+
+
 @contextmanager
 def _stage_runner(ctx: RunContext, settings: Settings, n_chunks: int) -> Iterator[None]:
-    """Give ``ctx`` its stage runner for the chunks: worker processes when there are several
-    chunks and ``settings.workers`` > 1, else this process. Closed (its workers stopped) when
-    the chunks are done, before anything is published."""
+    """Give ``ctx`` its stage runner for the chunks: ``settings.workers`` worker processes (no
+    more than there are chunks) when there are several chunks, else this process (``workers``
+    0, or one chunk: starting a worker would cost more than it saves). Closed (its workers
+    stopped) when the chunks are done, before anything is published."""
     workers = min(settings.workers, n_chunks)
-    ctx.stages = WorkerPool(workers, settings.reference_dir) if workers > 1 else InProcess(lambda: ctx.models)
+    ctx.stages = (
+        WorkerPool(workers, settings.reference_dir)
+        if n_chunks > 1 and workers > 0
+        else InProcess(lambda: ctx.models)
+    )
     try:
         yield
     finally:
@@ -611,7 +622,7 @@ def _run_locked(ctx: RunContext, settings: Settings, chunks: list[list[str]], n_
             ingested, hashes = ingest_chunk(untouched(ctx), chunk, part, untouched(seen))
             seen.update(ingested)
             in_flight.append(_later_stages(ctx, part, hashes))
-            _drain(in_flight, settings.workers)  # the next chunk is ingested while `workers` are in flight
+            _drain(in_flight, _busy(settings))  # the next chunk is ingested meanwhile
         _drain(in_flight, 0)
     aggregate_run(untouched(ctx))
     return _summary(ctx, publish_run(untouched(ctx), n_files))
@@ -625,7 +636,7 @@ def _rebuild(ctx: RunContext, settings: Settings, parts: list[str]) -> RunSummar
         for number, rel_path in enumerate(parts):
             n_articles += ctx.warehouse.committed_rows(rel_path)
             in_flight.append(_later_stages(ctx, ctx.part(f"{number:05d}"), published=rel_path))
-            _drain(in_flight, settings.workers)
+            _drain(in_flight, _busy(settings))
         _drain(in_flight, 0)
     aggregate_run(untouched(ctx))
     return _summary(ctx, publish_run(untouched(ctx), 0, n_articles))
@@ -646,7 +657,8 @@ def nightly(
 ) -> RunSummary:
     """One run of every stage over the inbox's new files, published into the warehouse for ``run_date``
     (default today); with ``rebuild``, the run date is reprocessed from its published articles.
-    ``workers``: processes for the stages after ingest (default ``STANCEWIRE_WORKERS``)."""
+    ``workers``: worker processes for the stages after ingest, 0 for this process (default
+    ``STANCEWIRE_WORKERS``)."""
     base = load_settings()
     settings = base.with_overrides(inbox=inbox, warehouse=warehouse, chunk_size=chunk_size, workers=workers)
     day = date.fromisoformat(run_date) if run_date else date.today()

@@ -14,7 +14,7 @@ environment variable or by the command line.
 | expectation suites | (fixed) | ``expectations/`` |
 | inbox files per chunk | ``STANCEWIRE_CHUNK_SIZE`` | 200 |
 | bytes of inbox files per chunk (one larger file is a chunk alone) | ``STANCEWIRE_CHUNK_BYTES`` | 8 MiB |
-| processes for the stages after ingest (1: the flow's own; 2 on two cores is faster, larger) | ``STANCEWIRE_WORKERS`` | 1 |
+| worker processes for the stages after ingest when a run has several chunks (0: the flow's own process; 2 on two cores is faster, larger) | ``STANCEWIRE_WORKERS`` | 1 |
 | Data Docs | ``STANCEWIRE_DATA_DOCS`` (0/1) | 1 |
 | largest article (bytes of a file or a JSON line) | ``STANCEWIRE_MAX_ARTICLE_BYTES`` | 10 MiB |
 | crash-safety tests only: SIGKILL the run at a publish step (``staged``/``moved``/``committed``) | ``STANCEWIRE_CRASH_AT`` | unset |
@@ -153,7 +153,7 @@ def load_settings() -> Settings:
         models_dir=_path("STANCEWIRE_MODELS", PROJECT_ROOT / "data" / "models"),
         expectations_dir=PROJECT_ROOT / "expectations",
         chunk_size=_int("STANCEWIRE_CHUNK_SIZE", 200),
-        workers=_int("STANCEWIRE_WORKERS", 1),
+        workers=_int("STANCEWIRE_WORKERS", 1, minimum=0),
         data_docs=os.environ.get("STANCEWIRE_DATA_DOCS", "1") not in ("0", "false", "no"),
         max_article_bytes=_int("STANCEWIRE_MAX_ARTICLE_BYTES", 10 * 1024 * 1024),
         crash_at=os.environ.get("STANCEWIRE_CRASH_AT") or None,

@@ -24,3 +24,36 @@ def test_chunked(sizes: list[int], max_files: int, max_bytes: int, expected: lis
     chunks = chunked(names, dict(zip(names, sizes, strict=True)), max_files, max_bytes)
     assert [len(c) for c in chunks] == expected, why
     assert [n for c in chunks for n in c] == names, "every file once, in order"
+
+
+RUNNERS = [
+    # (workers setting, chunks, expected runner, worker processes, why)
+    (1, 5, "WorkerPool", 1, "the default: one worker process runs the stages while this one validates"),
+    (2, 5, "WorkerPool", 2, "two workers"),
+    (4, 2, "WorkerPool", 2, "no more workers than chunks"),
+    (0, 5, "InProcess", 0, "0: the run's own process"),
+    (2, 1, "InProcess", 0, "near-miss: one chunk starts no worker (it would cost more than it saves)"),
+    (1, 0, "InProcess", 0, "nothing to do"),
+]
+
+
+@pytest.mark.parametrize(
+    ("workers", "n_chunks", "runner", "processes", "why"), RUNNERS, ids=[c[-1] for c in RUNNERS]
+)
+def test_stage_runner_for_the_chunks(
+    workers: int, n_chunks: int, runner: str, processes: int, why: str
+) -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from flows.pipeline import _busy, _stage_runner
+    from flows.settings import load_settings
+
+    settings = load_settings().with_overrides(workers=workers)
+    ctx = cast(Any, SimpleNamespace(stages=None, models=None))
+    with _stage_runner(ctx, settings, n_chunks):  # a pool starts its processes on first use only
+        assert type(ctx.stages).__name__ == runner, why
+        if processes:
+            assert ctx.stages._pool._max_workers == processes, why
+    assert ctx.stages is None, "closed when the chunks are done"
+    assert _busy(settings) == max(workers, 1), "chunks whose stages run while the next is ingested"

@@ -33,7 +33,7 @@ MISTAKES = [
     (["run", "--inbox", "/no/such/inbox"], "is not a folder", "a missing inbox"),
     (["run", "--date", "2026-13-40"], "not a date", "a bad date"),
     (["run", "--chunk-size", "0"], "at least 1", "a chunk size that cannot work"),
-    (["run", "--workers", "0"], "--workers must be at least 1", "no process to run the stages"),
+    (["run", "--workers", "-1"], "--workers must be 0 (the run's own process) or more", "no such count"),
     (["frobnicate"], "invalid choice", "an unknown command"),
     (["sql", "x", "--format", "parquet"], "needs --output", "parquet goes to a file, not the terminal"),
     (["sql", "/no/such/query.sql"], "cannot read", "a missing .sql file"),

@@ -95,3 +95,13 @@ print(release_free_memory(), before, rss_mb())
     released, before, after = out.stdout.split()
     assert released == "True"
     assert int(before) - int(after) > 150, f"resident {before} -> {after} MB"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", 0), ("3", 3)])
+def test_workers_may_be_zero(monkeypatch: pytest.MonkeyPatch, value: str, expected: int) -> None:
+    """0 runs the stages in the flow's own process; fewer is an error that names the setting."""
+    monkeypatch.setenv("STANCEWIRE_WORKERS", value)
+    assert load_settings().workers == expected
+    monkeypatch.setenv("STANCEWIRE_WORKERS", "-1")
+    with pytest.raises(SettingsError, match="STANCEWIRE_WORKERS must be at least 0"):
+        load_settings()
