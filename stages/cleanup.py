@@ -24,8 +24,7 @@ Each article's language is identified on its kept text by a classifier passed in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import ftfy
 import pandas as pd
@@ -131,9 +130,9 @@ def noise_kind(line: str) -> str | None:
 
 
 # --- units: what becomes a paragraph or a removed piece ----------------------------------------------
-@dataclass(frozen=True)
-class Unit:
-    """A span of the raw text: a paragraph to keep (body/heading) or a piece to remove (its noise kind)."""
+class Unit(NamedTuple):
+    """A span of the raw text: a paragraph to keep (body/heading) or a piece to remove (its noise kind).
+    A named tuple: an article makes one per line or paragraph, and a tuple is the cheapest to make."""
 
     kind: str
     start: int
@@ -203,7 +202,7 @@ def _starts_new_line_of_text(text: str) -> bool:
     return not first or first.isupper() or first.isdigit() or not first.isalpha()
 
 
-def _text_units(raw: str, lines: list[tuple[int, int]]) -> Iterator[Unit]:
+def _text_units(raw: str, lines: list[tuple[int, int]]) -> list[Unit]:
     """Units of a run of consecutive story lines.
 
     A single newline is a hard wrap, and wrapped lines are reflowed into one paragraph,
@@ -215,13 +214,8 @@ def _text_units(raw: str, lines: list[tuple[int, int]]) -> Iterator[Unit]:
     """
     texts = [raw[s:e] for s, e in lines]
     widest = max(len(t) for t in texts)
-    run: list[int] = []
-
-    def flush() -> Iterator[Unit]:
-        if run:
-            start, end = lines[run[0]][0], lines[run[-1]][1]
-            yield Unit("body", start, end, raw[start:end])
-            run.clear()
+    units: list[Unit] = []
+    run_start = -1  # index of the first line of the body text being reflowed, -1 for none
 
     previous_heading = False
     for i, text in enumerate(texts):
@@ -233,13 +227,22 @@ def _text_units(raw: str, lines: list[tuple[int, int]]) -> Iterator[Unit]:
             and (is_last or _starts_new_line_of_text(texts[i + 1]))
             and (widest < WRAP_MIN_WIDTH or len(text) < HEADING_MAX_WIDTH_SHARE * widest)
         ):
-            yield from flush()
-            yield Unit("heading", *lines[i], text)
+            if run_start >= 0:
+                units.append(_body(raw, lines[run_start][0], lines[i - 1][1]))
+                run_start = -1
+            units.append(Unit("heading", *lines[i], text))
             previous_heading = True
             continue
         previous_heading = False
-        run.append(i)
-    yield from flush()
+        if run_start < 0:
+            run_start = i
+    if run_start >= 0:
+        units.append(_body(raw, lines[run_start][0], lines[-1][1]))
+    return units
+
+
+def _body(raw: str, start: int, end: int) -> Unit:
+    return Unit("body", start, end, raw[start:end])
 
 
 def _block_units(raw: str, start: int, end: int) -> Iterator[Unit]:
