@@ -58,3 +58,36 @@ def test_tree_memory_counts_a_child_process_touched_memory() -> None:
         "no Prefect server here"
     )
     assert tree.peaks["tree_rss_mb"] >= tree.peaks["stancewire_pss_mb"] * 0.9
+
+
+def test_stages_ab_compares_a_commit_with_itself(capsys: Any) -> None:
+    """benchmarks/stages_ab.py against this checkout's own HEAD: the same tables on both sides
+    (the digest covers every row); against a commit whose stages differ, the digests would not."""
+    import json
+    import subprocess
+
+    import pytest
+
+    if not (PROJECT_ROOT / ".git").exists():  # pragma: no cover - a copy without its history
+        pytest.skip("needs the project's git history")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    spec = importlib.util.spec_from_file_location(
+        "stancewire_ab", PROJECT_ROOT / "benchmarks" / "stages_ab.py"
+    )
+    assert spec is not None and spec.loader is not None
+    ab = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ab)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "stages"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert ab.main(["--against", head, "--n", "12", "--rounds", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["this_vs_against"]) == {"cleanup", "sentences", "stances", "all"}
+    if not dirty:  # HEAD's stages are these ones
+        assert report["same_tables"] is True
