@@ -131,6 +131,13 @@ class Gazetteer:
         # No lookbehind for the start of a word: a pattern that opens with one cannot skip ahead to
         # the characters a name may begin with, and was 40% slower. ``_matches`` checks it instead.
         self._pattern = re.compile(trie_pattern(self._entries) + r"(?![\w])")
+        # The same without the few names that do not start with a capital ("von der Leyen", "the
+        # West"): a text that holds none of them needs only this one, which the engine tries at
+        # capitals only, not at every "a", "t" or "v" (half the time for a chunk's sentences).
+        self._uncapitalised = tuple(name for name in self._entries if not name[:1].isupper())
+        self._capitalised = re.compile(
+            trie_pattern(name for name in self._entries if name[:1].isupper()) + r"(?![\w])"
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -181,7 +188,8 @@ class Gazetteer:
         ``finditer`` of the pattern behind ``(?<!\\w)`` finds. A name that starts inside a word is
         passed over, and the search goes on from its next character, not from its end (where a
         name that starts a word inside its span could be missed)."""
-        search = self._pattern.search
+        lower = any(name in text for name in self._uncapitalised)
+        search = (self._pattern if lower else self._capitalised).search
         match = search(text)
         while match is not None:
             start = match.start()

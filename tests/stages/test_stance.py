@@ -334,6 +334,13 @@ def test_trie_pattern_matches_like_a_longest_first_alternation(
         ),
         (["US", "U.S."], "BUS, US_1, U.S.-led, _US, the US.", "underscore counts as a word character"),
         (["NATO"], "ANATO NATO", "a match rejected at its start, then one at the next word"),
+        (
+            ["the West", "West", "al-Jubeir"],
+            "the West, Adel al-Jubeir and West",
+            "names that start lower case (searched with the whole pattern)",
+        ),
+        (["the West", "West"], "breathe West", "a lower-case name inside a word: the capital one after it"),
+        (["the West", "West"], "West only", "no lower-case name in the text (the capitalised pattern alone)"),
         (["Kyiv"], "", "empty text"),
         (["Kyiv"], "Kyiv", "the whole text"),
     ],
