@@ -65,7 +65,15 @@ class Written:
 
 
 def run_job(job: StageJob, models: Models) -> list[Written]:
-    """Read the job's input, run its stage with ``models`` and stage the output tables."""
+    """Read the job's input, run its stage with ``models`` and stage the output tables; then the
+    heap pages its frames freed go back to the system, wherever the job ran."""
+    try:
+        return _run_stage(job, models)
+    finally:
+        release_free_memory()
+
+
+def _run_stage(job: StageJob, models: Models) -> list[Written]:
     store = Warehouse(job.warehouse)
 
     def read(table: str) -> pd.DataFrame:
@@ -109,10 +117,7 @@ class InProcess:
         self._models = models
 
     def run(self, job: StageJob) -> list[Written]:
-        try:
-            return run_job(job, self._models())
-        finally:
-            release_free_memory()
+        return run_job(job, self._models())
 
     def close(self) -> None:
         pass
@@ -131,10 +136,7 @@ def _start_worker(reference_dir: Path) -> None:
 def _run_in_worker(job: StageJob) -> list[Written]:
     if _WORKER_MODELS is None:  # pragma: no cover - the pool's initializer always sets them
         raise RuntimeError("worker started without models")
-    try:
-        return run_job(job, _WORKER_MODELS)
-    finally:
-        release_free_memory()
+    return run_job(job, _WORKER_MODELS)
 
 
 class WorkerPool:
