@@ -9,7 +9,8 @@ times, and each stage's best time is kept.
 The models are built by this checkout's ``flows.models`` for both sides, so the commit must
 take the same models (true since the stage workers came in). Rates drift on shared machines:
 alternating and taking the best of each side is what makes the two comparable. It also
-reports whether both sides made the same tables.
+reports whether both sides made the same tables, column by column: a column that only one
+side makes (added or dropped between the commits) is named, not counted as a difference.
 """
 
 from __future__ import annotations
@@ -55,10 +56,28 @@ for name, run in (
         out[name] = run()
         best = min(best, time.perf_counter() - start)
     seconds[name] = best
-tables = [*out["cleanup"], out["sentences"], *out["stances"]]
-digest = hashlib.sha256(b"".join(pd.util.hash_pandas_object(t, index=False).values.tobytes() for t in tables))
-print(json.dumps({"seconds": seconds, "digest": digest.hexdigest(), "rows": [len(t) for t in tables]}))
+tables = dict(zip(TABLES, [*out["cleanup"], out["sentences"], *out["stances"]]))
+digests = {
+    name: {col: hashlib.sha256(pd.util.hash_pandas_object(t[col], index=False).values.tobytes()).hexdigest() for col in t}
+    for name, t in tables.items()
+}
+print(json.dumps({"seconds": seconds, "digests": digests, "rows": {n: len(t) for n, t in tables.items()}}))
 """
+# The tables each side makes, in the order its stages return them.
+TABLES = ("paragraphs", "removed", "sentences", "stances", "mentions")
+
+
+def compare(this: dict[str, dict[str, str]], other: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """Which tables differ in the columns both sides make, and the columns only one side makes
+    (a column added or dropped between the commits is reported, not counted as a difference)."""
+    differ = sorted(
+        t for t in TABLES if any(this[t][c] != other[t][c] for c in this[t].keys() & other[t].keys())
+    )
+    only = {
+        side: {t: sorted(a[t].keys() - b[t].keys()) for t in TABLES if a[t].keys() - b[t].keys()}
+        for side, a, b in (("this", this, other), ("against", other, this))
+    }
+    return {"same_tables": not differ, "tables_that_differ": differ, "columns_only_in": only}
 
 
 def extract_stages(commit: str, into: Path) -> Path:
@@ -90,7 +109,9 @@ def ingested(corpus: Path | None, n: int, into: Path) -> Path:
 
 
 def side(root: Path, articles: Path, repeat: int) -> dict[str, Any]:
-    code = f"ROOT = {str(root)!r}; ARTICLES = {str(articles)!r}; REPEAT = {repeat}\n" + SIDE
+    code = (
+        f"ROOT = {str(root)!r}; ARTICLES = {str(articles)!r}; REPEAT = {repeat}; TABLES = {TABLES!r}\n" + SIDE
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"the stages of {root} failed:\n{out.stderr[-3000:]}")
@@ -110,11 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         articles = ingested(args.corpus, args.n, work)
         other = extract_stages(args.against, work / "against")
         best: dict[str, dict[str, float]] = {"against": {}, "this": {}}
-        digests: dict[str, str] = {}
+        digests: dict[str, dict[str, dict[str, str]]] = {}
         for _ in range(args.rounds):
             for name, root in (("against", other), ("this", ROOT)):
                 result = side(root, articles, repeat=REPEAT)
-                digests[name] = result["digest"]
+                digests[name] = result["digests"]
                 for stage, seconds in result["seconds"].items():
                     best[name][stage] = min(best[name].get(stage, float("inf")), seconds)
     total = {name: sum(times.values()) for name, times in best.items()}
@@ -126,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             **{s: round(best["this"][s] / best["against"][s], 3) for s in STAGES},
             "all": round(total["this"] / total["against"], 3),
         },
-        "same_tables": digests["this"] == digests["against"],
+        **compare(digests["this"], digests["against"]),
     }
     print(json.dumps(report))
     return 0

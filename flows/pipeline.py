@@ -67,8 +67,11 @@ from flows.stage_jobs import (  # noqa: E402
 from flows.storage import Warehouse  # noqa: E402
 from flows.validation import TableValidation, Validator  # noqa: E402
 from stages.aggregate import aggregate_daily, article_days  # noqa: E402
+from stages.decode import gzip_expanded_size, is_gzip_name  # noqa: E402
 from stages.ingest import (  # noqa: E402
+    DEFAULT_MAX_FILE_BYTES,
     DUPLICATE,
+    NOT_A_FILE,
     OUTSIDE_INBOX,
     TOO_LARGE,
     UNREADABLE,
@@ -77,9 +80,10 @@ from stages.ingest import (  # noqa: E402
     ingest,
 )
 from stages.schemas import TABLES  # noqa: E402
+from stages.sentences import DEFAULT_MAX_SENTENCE_CHARS  # noqa: E402
 
 # Rejects whose bytes are not copied to quarantine: fine files (duplicates) and files not read.
-NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE})
+NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE, NOT_A_FILE})
 # The tables a rebuild recomputes from a run date's articles (and replaces in one commit).
 DERIVED_TABLES = ("removed", "paragraphs", "sentences", "mentions", "stances", "stance_daily")
 NIGHTLY, REBUILD = "nightly", "rebuild"
@@ -114,6 +118,8 @@ class RunContext:
     load_models: Callable[[], Models]  # called once, by the first task that needs the models
     max_article_bytes: int
     mode: str = NIGHTLY
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_sentence_chars: int = DEFAULT_MAX_SENTENCE_CHARS
     processed: set[str] = field(default_factory=set)  # file hashes of earlier runs: not read again
     skipped: set[str] = field(default_factory=set)
     validations: list[TableValidation] = field(default_factory=list)
@@ -220,7 +226,11 @@ def ingest_chunk(
     with ctx._lock:
         ctx.skipped |= known  # a set: a retried chunk does not count its files twice
     articles, rejects = ingest(
-        files, ingested_at=ctx.started_at, seen=seen, max_article_bytes=ctx.max_article_bytes
+        files,
+        ingested_at=ctx.started_at,
+        seen=seen,
+        max_article_bytes=ctx.max_article_bytes,
+        max_file_bytes=ctx.max_file_bytes,
     )
     ledger = file_ledger(files, articles, rejects).drop_duplicates("file_sha256")
     ctx.processed.update(ledger["file_sha256"])  # a copy later in this run is a duplicate, not a new file
@@ -262,7 +272,8 @@ def new_files(
             skipped.add(name)
         else:
             fresh.append(name)
-            sizes[name] = len(raw.data)
+            # A .gz is sized by what it declares it decompresses to: chunks bound the text they hold.
+            sizes[name] = gzip_expanded_size(raw.data) if is_gzip_name(name) else len(raw.data)
     return fresh, skipped, sizes
 
 
@@ -296,7 +307,7 @@ def cleanup_chunk(
 def sentences_chunk(ctx: RunContext, part: str, cleaned: list[Written]) -> list[Written]:
     """Sentences of the chunk's staged paragraphs (``cleaned``: cleanup's parts, so this task
     runs after it)."""
-    return ctx.run_stage(SENTENCES, part)
+    return ctx.run_stage(SENTENCES, part, max_sentence_chars=ctx.max_sentence_chars)
 
 
 @task(name="stances", cache_policy=NO_CACHE)
@@ -510,6 +521,8 @@ def run_pipeline(settings: Settings, source: Source, run_date: date, *, rebuild:
             load_models=lambda: load_models(settings.reference_dir),  # the nightly tagger uses its rules
             max_article_bytes=settings.max_article_bytes,
             mode=mode,
+            max_file_bytes=settings.max_file_bytes,
+            max_sentence_chars=settings.max_sentence_chars,
         )
         try:
             if rebuild:
@@ -663,7 +676,10 @@ def nightly(
     settings = base.with_overrides(inbox=inbox, warehouse=warehouse, chunk_size=chunk_size, workers=workers)
     day = date.fromisoformat(run_date) if run_date else date.today()
     return run_pipeline(
-        settings, InboxSource(settings.inbox, settings.max_article_bytes), day, rebuild=rebuild
+        settings,
+        InboxSource(settings.inbox, settings.max_article_bytes, settings.max_file_bytes),
+        day,
+        rebuild=rebuild,
     )
 
 

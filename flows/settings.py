@@ -17,6 +17,8 @@ environment variable or by the command line.
 | worker processes for the stages after ingest when a run has several chunks (0: the flow's own process; 2 on two cores is faster, larger) | ``STANCEWIRE_WORKERS`` | 1 |
 | Data Docs | ``STANCEWIRE_DATA_DOCS`` (0/1) | 1 |
 | largest article (bytes of a file or a JSON line) | ``STANCEWIRE_MAX_ARTICLE_BYTES`` | 10 MiB |
+| largest JSON-lines file, and most a ``.jsonl.gz`` may decompress to | ``STANCEWIRE_MAX_FILE_BYTES`` | 256 MiB |
+| longest sentence: one without an end within this many characters is cut into pieces at word boundaries (``sentences.cut_at_limit``), so no sentence costs the tagger more than a bounded amount | ``STANCEWIRE_MAX_SENTENCE_CHARS`` | 2,000 |
 | crash-safety tests only: SIGKILL the run at a publish step (``staged``/``moved``/``committed``) | ``STANCEWIRE_CRASH_AT`` | unset |
 """
 
@@ -93,6 +95,10 @@ def _glibc(function: str) -> Any:
         return None
 
 
+# A shorter sentence limit would cut ordinary sentences of news prose.
+MIN_SENTENCE_CHARS = 200
+
+
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message says which and why."""
 
@@ -130,6 +136,8 @@ class Settings:
     max_article_bytes: int
     crash_at: str | None = None
     chunk_bytes: int = 8 * 1024 * 1024
+    max_file_bytes: int = 256 * 1024 * 1024
+    max_sentence_chars: int = 2000
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
@@ -158,4 +166,6 @@ def load_settings() -> Settings:
         max_article_bytes=_int("STANCEWIRE_MAX_ARTICLE_BYTES", 10 * 1024 * 1024),
         crash_at=os.environ.get("STANCEWIRE_CRASH_AT") or None,
         chunk_bytes=_int("STANCEWIRE_CHUNK_BYTES", 8 * 1024 * 1024),
+        max_file_bytes=_int("STANCEWIRE_MAX_FILE_BYTES", 256 * 1024 * 1024),
+        max_sentence_chars=_int("STANCEWIRE_MAX_SENTENCE_CHARS", 2000, minimum=MIN_SENTENCE_CHARS),
     )

@@ -36,7 +36,7 @@ from flows.settings import release_free_memory
 from flows.storage import Warehouse
 from stages.cleanup import cleanup
 from stages.ingest import language_rejects
-from stages.sentences import split_sentences
+from stages.sentences import DEFAULT_MAX_SENTENCE_CHARS, split_sentences
 from stages.stance import TAGGED_LANGUAGE, tag_sentences
 
 CLEANUP, SENTENCES, STANCES = "cleanup", "sentences", "stances"
@@ -53,6 +53,7 @@ class StageJob:
     part: str
     published: str | None = None  # cleanup of a rebuild: the committed articles file to read
     file_hashes: dict[str, str] | None = None  # cleanup of a nightly run: also its non_english rejects
+    max_sentence_chars: int = DEFAULT_MAX_SENTENCE_CHARS  # sentences: the longest sentence made
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def _run_stage(job: StageJob, models: Models) -> list[Written]:
         return [*written, write("paragraphs", paragraphs)]
     if job.stage == SENTENCES:
         paragraphs = read("paragraphs")
-        return [write("sentences", split_sentences(paragraphs, models.segmenter))]
+        return [write("sentences", split_sentences(paragraphs, models.segmenter, job.max_sentence_chars))]
     if job.stage == STANCES:
         sentences = read("sentences")
         stances, mentions = tag_sentences(sentences, models.tagger)

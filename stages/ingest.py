@@ -3,14 +3,20 @@
 Pure: the caller reads the bytes (see ``flows.sources``) and passes them in.
 Formats, chosen by file extension:
 
-- ``.txt``: the whole file is one article (UTF-8, BOM allowed);
+- ``.txt``: the whole file is one article;
 - ``.jsonl``: one JSON object per line with ``text`` and optional ``title``,
   ``outlet``, ``published_at`` (ISO date or date-time), ``url``;
-- ``.html`` / ``.htm``: the article body is extracted with trafilatura.
+- ``.html`` / ``.htm``: the article body is extracted with trafilatura;
+- any of these with ``.gz`` after it (``feed.jsonl.gz``) is decompressed first, never to
+  more bytes than a plain file of its kind may have.
+
+Text is UTF-8, or what ``stages.decode`` reads (a byte-order mark, else a detector); each
+article records the encoding it was read with.
 
 Anything that cannot become an article (empty, binary, undecodable, bad JSON line,
-no text, unknown extension, an exact duplicate) becomes a ``rejects`` row with a
-reason code and a human-readable detail; the rest of the batch goes on.
+no text, unknown extension, an exact duplicate, a broken gzip file, an inbox entry that
+is not a regular file) becomes a ``rejects`` row with a reason code and a human-readable
+detail; the rest of the batch goes on.
 
 An article in a language the tagger does not read is kept (its paragraphs and
 sentences carry the language) and also listed in ``rejects`` as ``non_english`` by
@@ -29,6 +35,16 @@ from typing import Any
 
 import pandas as pd
 
+from stages.decode import (
+    BadGzip,
+    Binary,
+    TooLarge,
+    Undecodable,
+    bom_encoding,
+    decode_text,
+    gunzip,
+    is_gzip_name,
+)
 from stages.schemas import columns
 
 TEXT_EXTENSIONS = (".txt",)
@@ -49,8 +65,31 @@ TOO_LARGE = "too_large"
 OUTSIDE_INBOX = "outside_inbox"
 UNREADABLE = "unreadable"
 NON_ENGLISH = "non_english"
+NOT_A_FILE = "not_a_file"
+BAD_GZIP = "bad_gzip"
+BAD_HTML = "bad_html"
+# Every reason code, in the order the rejects table documents them.
+REASONS: tuple[str, ...] = (
+    EMPTY,
+    BINARY,
+    UNDECODABLE,
+    BAD_JSON,
+    NO_TEXT,
+    UNSUPPORTED,
+    DUPLICATE,
+    BAD_FIELD,
+    TOO_LARGE,
+    OUTSIDE_INBOX,
+    UNREADABLE,
+    NON_ENGLISH,
+    NOT_A_FILE,
+    BAD_GZIP,
+    BAD_HTML,
+)
 # An article (a file, or one JSON line) larger than this is rejected, not parsed.
 DEFAULT_MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+# A whole file (a JSON-lines feed, or what a .gz decompresses to) larger than this is rejected.
+DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -121,20 +160,19 @@ class _Reject(Exception):
         self.detail = detail
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes) -> tuple[str, str]:
+    """``(text, encoding)`` of one article's bytes, or a reject saying why there is no text."""
     if not data.strip():
         raise _Reject(EMPTY, "file is empty or holds only whitespace")
-    if b"\x00" in data[:8192]:
-        raise _Reject(BINARY, "file holds NUL bytes: binary, not text")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise _Reject(
-            UNDECODABLE, f"not valid UTF-8: byte 0x{data[err.start]:02x} at offset {err.start}"
-        ) from None
+        text, encoding = decode_text(data)
+    except Binary as err:
+        raise _Reject(BINARY, str(err)) from None
+    except Undecodable as err:
+        raise _Reject(UNDECODABLE, str(err)) from None
     if not text.strip():
         raise _Reject(EMPTY, "file is empty or holds only whitespace")
-    return text
+    return text, encoding
 
 
 def _parse_timestamp(value: Any, field: str) -> pd.Timestamp | None:
@@ -166,6 +204,7 @@ def _article(
     line: int | None,
     fmt: str,
     text: str,
+    encoding: str,
     *,
     title: str | None = None,
     outlet: str | None = None,
@@ -182,6 +221,7 @@ def _article(
         "url": url,
         "published_at": published_at,
         "raw_text": text,
+        "encoding": encoding,
     }
 
 
@@ -193,26 +233,49 @@ def _too_large(size: int, limit: int) -> _Reject:
     return _Reject(TOO_LARGE, f"{size:,} bytes is over the {limit:,}-byte limit for one article")
 
 
-def _jsonl_rows(raw: RawFile, max_bytes: int) -> Iterable[dict[str, Any]]:
-    """Yield article rows and reject rows (reject rows have a ``reason`` key)."""
-    try:
-        _decode(raw.data)
-    except _Reject as rej:
-        yield _reject(raw.rel_path, None, rej.reason, rej.detail)
+def _json_lines(rel_path: str, data: bytes) -> Iterable[tuple[int, bytes, str | _Reject]]:
+    """``(line number, the line's bytes, its text or why it has none)`` of a JSON-lines file's
+    non-blank lines. A file with a UTF-16/32 byte-order mark is decoded whole and cut into lines
+    (its bytes are not split at ``\n`` bytes); any other is cut at ``\n`` bytes first and each
+    line decoded on its own, so one line in another encoding costs that line only."""
+    marked = bom_encoding(data)
+    if marked is not None and not marked[0].startswith("utf-8"):
+        codec, length = marked
+        try:
+            text = data[length:].decode(codec)
+        except UnicodeDecodeError as err:
+            yield (
+                0,
+                b"",
+                _Reject(UNDECODABLE, f"not valid {codec}: {err.reason} at offset {err.start + length}"),
+            )
+            return
+        for number, line in enumerate(text.split("\n"), start=1):
+            if line.strip():
+                yield number, line.rstrip("\r").encode(codec), line
         return
-    for number, line_bytes in enumerate(raw.data.split(b"\n"), start=1):
-        if not line_bytes.strip():
-            continue
+    for number, line_bytes in enumerate(data.split(b"\n"), start=1):
+        if line_bytes.strip():
+            yield number, line_bytes, ""
+
+
+def _jsonl_rows(raw: RawFile, data: bytes, max_bytes: int) -> Iterable[dict[str, Any]]:
+    """Yield article rows and reject rows (reject rows have a ``reason`` key)."""
+    if not data.strip():
+        yield _reject(raw.rel_path, None, EMPTY, "file is empty or holds only whitespace")
+        return
+    for number, line_bytes, decoded in _json_lines(raw.rel_path, data):
+        if isinstance(decoded, _Reject):
+            yield _reject(raw.rel_path, None, decoded.reason, decoded.detail)
+            return
         try:
             if len(line_bytes) > max_bytes:
                 raise _too_large(len(line_bytes), max_bytes)
-            line = _decode(line_bytes)
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise _Reject(BAD_JSON, f"line is not JSON: {err.msg} at column {err.colno}") from None
-            if not isinstance(obj, dict):
-                raise _Reject(BAD_JSON, f"line is JSON {type(obj).__name__}, not an object")
+            if decoded:
+                line, encoding = decoded, _codec_of_lines(data)
+            else:
+                line, encoding = _decode(line_bytes)
+            obj = _parse_json(line)
             text = obj.get("text")
             if not isinstance(text, str) or not text.strip():
                 raise _Reject(NO_TEXT, "object has no non-empty string field 'text'")
@@ -222,6 +285,7 @@ def _jsonl_rows(raw: RawFile, max_bytes: int) -> Iterable[dict[str, Any]]:
                 number,
                 "jsonl",
                 text,
+                encoding,
                 title=_optional_str(obj, "title"),
                 outlet=_optional_str(obj, "outlet"),
                 url=_optional_str(obj, "url"),
@@ -231,36 +295,82 @@ def _jsonl_rows(raw: RawFile, max_bytes: int) -> Iterable[dict[str, Any]]:
             yield _reject(raw.rel_path, number, rej.reason, rej.detail)
 
 
-def _file_rows(raw: RawFile, html_extractor: Any, max_bytes: int) -> Iterable[dict[str, Any]]:
+def _codec_of_lines(data: bytes) -> str:
+    marked = bom_encoding(data)
+    return marked[0] if marked is not None else "utf-8"
+
+
+def _parse_json(line: str) -> dict[str, Any]:
+    """One JSON object, or a ``bad_json`` reject whatever went wrong: a syntax error, nesting too
+    deep for the parser (``[[[[...]]]]``: RecursionError), an integer of too many digits."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise _Reject(BAD_JSON, f"line is not JSON: {err.msg} at column {err.colno}") from None
+    except RecursionError:
+        raise _Reject(BAD_JSON, "line is not JSON this parser can read: nested too deep") from None
+    except ValueError as err:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
+        raise _Reject(BAD_JSON, f"line is not JSON this parser can read: {str(err)[:120]}") from None
+    if not isinstance(obj, dict):
+        raise _Reject(BAD_JSON, f"line is JSON {type(obj).__name__}, not an object")
+    return obj
+
+
+def _extension(name: str) -> str:
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
+
+
+def _file_rows(
+    raw: RawFile, html_extractor: Any, max_bytes: int, max_file_bytes: int
+) -> Iterable[dict[str, Any]]:
     if raw.problem is not None:
         yield _reject(raw.rel_path, None, *raw.problem)
         return
-    ext = "." + raw.rel_path.rsplit(".", 1)[-1].lower() if "." in raw.rel_path else ""
-    if ext in JSONL_EXTENSIONS:
-        yield from _jsonl_rows(raw, max_bytes)
-        return
+    name, data = raw.rel_path, raw.data
     try:
-        if len(raw.data) > max_bytes:
-            raise _too_large(len(raw.data), max_bytes)
+        if is_gzip_name(name):
+            name = name[: -len(".gz")]
+            inner = _extension(name)
+            # A JSON-lines feed is bounded as a file (its lines each as an article), the rest as an article.
+            limit = max_file_bytes if inner in JSONL_EXTENSIONS else max_bytes
+            try:
+                data = gunzip(data, limit)
+            except TooLarge as err:
+                raise _Reject(TOO_LARGE, f"gzip file {err}") from None
+            except BadGzip as err:
+                raise _Reject(BAD_GZIP, str(err)) from None
+        ext = _extension(name)
+        if ext in JSONL_EXTENSIONS:
+            yield from _jsonl_rows(raw, data, max_bytes)
+            return
+        if len(data) > max_bytes:
+            raise _too_large(len(data), max_bytes)
         if ext not in SUPPORTED_EXTENSIONS:
             raise _Reject(
                 UNSUPPORTED,
                 f"unsupported file type {ext or '(no extension)'!r}; expected one of "
-                + ", ".join(SUPPORTED_EXTENSIONS),
+                + ", ".join(SUPPORTED_EXTENSIONS)
+                + " (or one of them with .gz after it)",
             )
-        text = _decode(raw.data)
+        text, encoding = _decode(data)
         if ext in TEXT_EXTENSIONS:
-            yield _article(raw.data, raw.rel_path, None, "txt", text)
+            yield _article(data, raw.rel_path, None, "txt", text, encoding)
             return
-        page: ExtractedPage = html_extractor(text)
+        try:
+            page: ExtractedPage = html_extractor(text)
+        except Exception as err:  # a page the HTML parser chokes on costs that page only
+            raise _Reject(
+                BAD_HTML, f"the HTML could not be parsed: {type(err).__name__}: {err}"[:300]
+            ) from None
         if not page.text.strip():
             raise _Reject(NO_TEXT, "no article text could be extracted from the HTML")
         yield _article(
-            raw.data,
+            data,
             raw.rel_path,
             None,
             "html",
             page.text,
+            encoding,
             title=page.title,
             outlet=page.outlet,
             url=page.url,
@@ -277,6 +387,7 @@ def ingest(
     seen: dict[str, str] | None = None,
     html_extractor: Any = extract_html,
     max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Turn raw files into ``(articles, rejects)`` frames.
 
@@ -292,7 +403,7 @@ def ingest(
     rejects: list[dict[str, Any]] = []
     for raw in files:
         file_hash = file_sha256(raw)
-        for row in _file_rows(raw, html_extractor, max_article_bytes):
+        for row in _file_rows(raw, html_extractor, max_article_bytes, max_file_bytes):
             if "reason" in row:
                 rejects.append({**row, "file_sha256": file_hash})
                 continue

@@ -29,6 +29,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("url", pa.string()),
             pa.field("published_at", _TS),
             pa.field("raw_text", pa.large_string(), nullable=False),
+            pa.field("encoding", pa.string(), nullable=False),
             pa.field("ingested_at", _TS, nullable=False),
             pa.field("run_id", pa.string(), nullable=False),
         ]
@@ -76,6 +77,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("char_end", pa.int32(), nullable=False),
             pa.field("is_heading", pa.bool_(), nullable=False),
             pa.field("language", pa.string(), nullable=False),
+            pa.field("cut_at_limit", pa.bool_(), nullable=False),
             pa.field("run_id", pa.string(), nullable=False),
         ]
     ),
@@ -197,6 +199,7 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "url": "address of the article, when the input has one",
         "published_at": "publication time (UTC), when the input has one",
         "raw_text": "the article text as read (HTML: the extracted body), before cleanup",
+        "encoding": "the Python codec the bytes were read with (utf-8, utf-8-sig, utf-16-le, cp1252, ...)",
         "ingested_at": "when the run read the file (UTC)",
         "run_id": RUN_ID,
     },
@@ -236,6 +239,8 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "char_end": "offset just after the sentence in its paragraph's text",
         "is_heading": "true when the sentence is a heading paragraph",
         "language": "ISO 639-1 language (only en is stance-tagged)",
+        "cut_at_limit": "true when no sentence end came within the length limit and the text was cut "
+        "into pieces of at most that length (STANCEWIRE_MAX_SENTENCE_CHARS)",
         "run_id": RUN_ID,
     },
     "mentions": {
@@ -275,7 +280,8 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "source_path": "inbox path of the file",
         "source_line": "line number in a JSON-lines file (null: the whole file)",
         "reason": "empty, binary, undecodable, bad_json, no_text, unsupported_type, duplicate, bad_field, "
-        "too_large, outside_inbox, unreadable or non_english",
+        "too_large, outside_inbox, unreadable, non_english, not_a_file (a FIFO, socket, device or folder: "
+        "never opened), bad_gzip or bad_html",
         "detail": "what exactly was wrong, in words",
         "file_sha256": "SHA-256 of the file (null when it could not be read)",
         "quarantined_path": "where a copy of a broken file was kept, relative to the warehouse",

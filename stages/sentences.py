@@ -25,10 +25,18 @@ before each next marker of the sequence, and before every bullet (``•``).
 ``char_start``/``char_end`` are offsets into the paragraph's text, so
 ``paragraph.text[char_start:char_end] == text``; the sentences of a paragraph cover
 every non-space character of it exactly once.
+
+No sentence is longer than ``max_chars`` (a setting, 2,000 by default): text with no
+sentence end within that many characters — a scraped table, a log, a run-on list — is
+cut into pieces (``cut_at_limit``), after the last clause mark (``,;:``, a dash) in the
+window's second half, else at its last space, else (one token that long) at the limit.
+Each search is of one window, so the cost is linear in the paragraph's length.
+The stages after this one then do bounded work per sentence, whatever the input.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +51,11 @@ from stages.schemas import columns
 Segmenter = Callable[[str], Iterable[tuple[int, int]]]
 
 RULE_KINDS = ("title", "abbreviation", "numeric", "starter")
+# The longest sentence the later stages are given (see the module doc).
+DEFAULT_MAX_SENTENCE_CHARS = 2000
+# Where a piece of an over-long sentence may end: after a clause mark and a space, else at a space.
+_CLAUSE_END = re.compile(r"[,;:\u2013\u2014](?=\s)")
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -214,8 +227,50 @@ def split_text(text: str, segmenter: Segmenter) -> list[str]:
     return out
 
 
-def split_sentences(paragraphs: pd.DataFrame, segmenter: Segmenter) -> pd.DataFrame:
-    """Split every paragraph into sentences; the input frame is not modified.
+def bounded(text: str, spans: Iterable[tuple[int, int]], max_chars: int) -> list[tuple[int, int, bool]]:
+    """``(start, end, cut)`` of ``spans`` (into ``text``), a span longer than ``max_chars`` cut
+    into pieces of at most that length (``cut`` true for each); every piece is stripped, so
+    ``text[start:end]`` still begins and ends with a non-space character."""
+    out: list[tuple[int, int, bool]] = []
+    for start, end in spans:
+        if end - start <= max_chars:
+            out.append((start, end, False))
+            continue
+        pos = start
+        while pos < end:
+            if end - pos <= max_chars:
+                stop = end
+            else:
+                limit = pos + max_chars
+                half = pos + max_chars // 2
+                # The last clause mark in the window's second half, else its last space, else a hard cut.
+                stop = (
+                    _last_match(_CLAUSE_END, text, half, limit, after=True)
+                    or _last_match(_SPACE, text, pos + 1, limit, after=False)
+                    or limit
+                )
+            piece = text[pos:stop]
+            stripped = piece.strip()
+            if stripped:
+                lead = len(piece) - len(piece.lstrip())
+                out.append((pos + lead, pos + lead + len(stripped), True))
+            pos = stop
+    return out
+
+
+def _last_match(pattern: re.Pattern[str], text: str, lo: int, hi: int, *, after: bool) -> int | None:
+    """The end (``after``) or start of the last match of ``pattern`` in ``text[lo:hi]``, or None."""
+    found = None
+    for match in pattern.finditer(text, lo, hi):
+        found = match.end() if after else match.start()
+    return found
+
+
+def split_sentences(
+    paragraphs: pd.DataFrame, segmenter: Segmenter, max_chars: int = DEFAULT_MAX_SENTENCE_CHARS
+) -> pd.DataFrame:
+    """Split every paragraph into sentences of at most ``max_chars`` characters (see the module
+    doc); the input frame is not modified.
 
     Needs ``article_id``, ``paragraph_index``, ``kind``, ``text`` and ``language``;
     rows of one article must be in paragraph order (as cleanup writes them).
@@ -232,20 +287,26 @@ def split_sentences(paragraphs: pd.DataFrame, segmenter: Segmenter) -> pd.DataFr
     ):
         text = str(text)
         is_heading = kind == "heading"
-        spans = [(0, len(text))] if is_heading else list(segmenter(text))
+        whole = [(0, len(text))] if is_heading else segmenter(text)
+        # Nearly every paragraph is shorter than the limit: none of its sentences needs cutting.
+        spans = (
+            [(a, b, False) for a, b in whole] if len(text) <= max_chars else bounded(text, whole, max_chars)
+        )
         n = len(spans)
         first = counters.get(article_id, 0)
         counters[article_id] = first + n
         cols["article_id"] += [article_id] * n
         cols["sentence_index"] += range(first, first + n)
         cols["paragraph_index"] += [int(paragraph_index)] * n
-        cols["text"] += [text[start:end] for start, end in spans]
-        cols["char_start"] += [start for start, _ in spans]
-        cols["char_end"] += [end for _, end in spans]
+        cols["text"] += [text[start:end] for start, end, _ in spans]
+        cols["char_start"] += [start for start, _, _ in spans]
+        cols["char_end"] += [end for _, end, _ in spans]
         cols["is_heading"] += [is_heading] * n
         cols["language"] += [language] * n
+        cols["cut_at_limit"] += [cut for _, _, cut in spans]
     out = pd.DataFrame(cols, columns=columns("sentences"))
     for col in ("sentence_index", "paragraph_index", "char_start", "char_end"):
         out[col] = out[col].astype("int32")
     out["is_heading"] = out["is_heading"].astype(bool)
+    out["cut_at_limit"] = out["cut_at_limit"].astype(bool)
     return out

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from typing import Any
 
 import pandas as pd
@@ -312,18 +313,27 @@ class StanceRow:
 
 @dataclass
 class _Sentence:
+    """One sentence as the tagger reads it. Lookups are sorted sweeps (bisect over positions
+    computed once per sentence), not scans of every mention or cue per verb: a long sentence
+    costs about linearly more, not quadratically (see ``stages.sentences`` for the length cap)."""
+
     text: str
-    mentions: list[Mention]
+    mentions: list[Mention]  # sorted by start
     cues: list[Cue]
     quotes: list[tuple[int, int]]
     masked: list[tuple[int, int]]
     pronouns: list[Mention] = field(default_factory=list)
+    _subjects: list[Mention] | None = None
+    _subject_ends: list[int] = field(default_factory=list)
+    _starts: list[int] | None = None
+    _cue_starts: list[int] | None = None
+    _blockers: dict[int, list[int]] = field(default_factory=dict)
 
     def in_quote(self, pos: int) -> bool:
-        return any(s <= pos < e for s, e in self.quotes)
+        return _in_spans(self.quotes, pos)
 
     def in_mask(self, pos: int) -> bool:
-        return any(s <= pos < e for s, e in self.masked)
+        return _in_spans(self.masked, pos)
 
     def words_between(self, start: int, end: int) -> int:
         return sum(
@@ -331,6 +341,90 @@ class _Sentence:
             for m in re.finditer(r"[A-Za-z0-9][\w'-]*", self.text[start:end])
             if not self.in_mask(start + m.start())
         )
+
+    def nearest_subject(self, lo: int, hi: int) -> Mention | None:
+        """The mention or resolved pronoun outside quotes and masks, within ``lo..hi``, that ends
+        last (the first listed of those ending together, mentions before pronouns)."""
+        if self._subjects is None:
+            listed = [*self.mentions, *self.pronouns]
+            order = sorted(
+                (m.end, -i, m)
+                for i, m in enumerate(listed)
+                if not self.in_quote(m.start) and not self.in_mask(m.start)
+            )
+            self._subjects = [m for _, _, m in order]
+            self._subject_ends = [end for end, _, _ in order]
+        i = bisect_right(self._subject_ends, hi) - 1
+        while i >= 0:
+            m = self._subjects[i]
+            if m.end <= lo:  # every earlier one ends before ``lo`` too
+                return None
+            if m.start >= lo:
+                return m
+            i -= 1
+        return None
+
+    def last_blocker(self, clause_start: int, clause_end: int, before: int) -> int | None:
+        """Where the last unresolvable subject pronoun ("it", "they", ...) outside quotes and masks
+        stands in the clause before ``before``; the clause's pronouns are found once."""
+        found = self._blockers.get(clause_start)
+        if found is None:
+            found = []
+            for m in re.finditer(r"[A-Za-z]+", self.text[clause_start:clause_end]):
+                pos = clause_start + m.start()
+                if (
+                    m.group().lower() in UNRESOLVED_PRONOUNS
+                    and not self.in_quote(pos)
+                    and not self.in_mask(pos)
+                ):
+                    found.append(pos)
+            self._blockers[clause_start] = found
+        i = bisect_left(found, before) - 1
+        return found[i] if i >= 0 else None
+
+    def cues_within(self, *ranges: tuple[int, int]) -> list[Cue]:
+        """The cues starting inside any of ``ranges``, in sentence order."""
+        starts = [c.start for c in self.cues] if self._cue_starts is None else self._cue_starts
+        self._cue_starts = starts
+        picked: set[int] = set()
+        for lo, hi in ranges:
+            picked.update(range(bisect_left(starts, lo), bisect_left(starts, hi)))
+        return [self.cues[i] for i in sorted(picked)]
+
+    def target(self, lo: int, hi: int, source: str, *, last: bool) -> Mention | None:
+        """The first (or ``last``) mention of another actor than ``source`` inside ``lo..hi``, outside masks."""
+        if self._starts is None:
+            self._starts = [m.start for m in self.mentions]
+        i, j = bisect_left(self._starts, lo), bisect_left(self._starts, hi)
+        span = range(j - 1, i - 1, -1) if last else range(i, j)
+        for k in span:
+            m = self.mentions[k]
+            if m.end <= hi and m.actor != source and not self.in_mask(m.start):
+                return m
+        return None
+
+
+def _covered(mentions: Sequence[Mention]) -> Callable[[int], bool]:
+    """A test of whether a position lies inside one of ``mentions`` (sorted by start, possibly
+    overlapping): the largest end among the mentions starting at or before it, by bisection."""
+    starts = [m.start for m in mentions]
+    reach = list(accumulate((m.end for m in mentions), max))
+
+    def inside(pos: int) -> bool:
+        i = bisect_right(starts, pos) - 1
+        return i >= 0 and reach[i] > pos
+
+    return inside
+
+
+def _in_spans(spans: list[tuple[int, int]], pos: int) -> bool:
+    """Whether ``pos`` lies in one of ``spans`` (few, in order, not overlapping: quotes, masked clauses)."""
+    for start, end in spans:
+        if pos < start:
+            return False
+        if pos < end:
+            return True
+    return False
 
 
 def _clauses(text: str, quotes: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -426,11 +520,8 @@ class StanceTagger:
             if not any(s <= m.start() < e for s, e in quotes)
         ]
         # A cue word inside an actor's name ("... Security and Cooperation in Europe") is part of the name.
-        cues = [
-            _negated(text, c)
-            for c in self.lexicon.find(text)
-            if not any(m.start <= c.start < m.end for m in mentions)
-        ]
+        inside = _covered(mentions)
+        cues = [_negated(text, c) for c in self.lexicon.find(text) if not inside(c.start)]
         sent = _Sentence(text, mentions, cues, quotes, masked)
         for m in P.PRONOUN_SUBJECT.finditer(text):
             if ctx.last_person is not None and not sent.in_quote(m.start()):
@@ -459,22 +550,12 @@ class StanceTagger:
                 return m if sent.words_between(verb.end, m.start) <= MAX_SOURCE_AFTER_GAP else None
         return None
 
-    def _source_before(self, sent: _Sentence, clause_start: int, verb: Cue) -> Mention | bool | None:
+    def _source_before(
+        self, sent: _Sentence, clause_start: int, clause_end: int, verb: Cue
+    ) -> Mention | bool | None:
         """The subject of ``verb``: a Mention, None (no candidate) or False (an unresolvable pronoun)."""
-        candidates = [
-            m
-            for m in [*sent.mentions, *sent.pronouns]
-            if clause_start <= m.start
-            and m.end <= verb.start
-            and not sent.in_quote(m.start)
-            and not sent.in_mask(m.start)
-        ]
-        blocker = None
-        for m in re.finditer(r"[A-Za-z]+", sent.text[clause_start : verb.start]):
-            pos = clause_start + m.start()
-            if m.group().lower() in UNRESOLVED_PRONOUNS and not sent.in_quote(pos) and not sent.in_mask(pos):
-                blocker = pos
-        nearest = max(candidates, key=lambda m: m.end, default=None)
+        nearest = sent.nearest_subject(clause_start, verb.start)
+        blocker = sent.last_blocker(clause_start, clause_end, verb.start)
         if blocker is not None and (nearest is None or blocker > nearest.start):
             return False
         if nearest is None:
@@ -499,24 +580,17 @@ class StanceTagger:
     ) -> tuple[Mention, float, list[Cue]] | None:
         """The target, the summed weight and the cues used; None when there is no other actor."""
 
-        def targets(lo: int, hi: int) -> list[Mention]:
-            return [
-                m
-                for m in sent.mentions
-                if lo <= m.start and m.end <= hi and m.actor != source.actor and not sent.in_mask(m.start)
-            ]
-
-        in_after = targets(*after)
-        from_before = not in_after
-        chosen = in_after or targets(*before)
-        if not chosen:
-            return None
         # After the verb the first actor is its object; before it, the nearest one
         # ("Like many US firms, Ford was criticized by Trump": Ford, not the US).
-        target = chosen[0] if in_after else chosen[-1]
+        target = sent.target(*after, source.actor, last=False)
+        from_before = target is None
+        if target is None:
+            target = sent.target(*before, source.actor, last=True)
+        if target is None:
+            return None
         used = [
             c
-            for c in sent.cues
+            for c in sent.cues_within(after, before)
             if c.kind != "report"
             and c is not verb
             and not sent.in_mask(c.start)
@@ -606,9 +680,8 @@ class StanceTagger:
         for c_start, c_end in _clauses(text, sent.quotes):
             verbs = [
                 c
-                for c in sent.cues
+                for c in sent.cues_within((c_start, c_end))
                 if c.kind in ("report", "verb")
-                and c_start <= c.start < c_end
                 and not sent.in_quote(c.start)
                 and not sent.in_mask(c.start)
                 and not _used_as_noun(text, c)
@@ -633,7 +706,7 @@ class StanceTagger:
                     ","
                 )
                 # ", warning of ...": a participle phrase shares the subject of the verb before it.
-                source = previous_source if participle else self._source_before(sent, c_start, verb)
+                source = previous_source if participle else self._source_before(sent, c_start, c_end, verb)
                 if source is False:
                     continue
                 if source is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,29 @@ def test_stages_ab_compares_a_commit_with_itself(capsys: Any) -> None:
     assert set(report["this_vs_against"]) == {"cleanup", "sentences", "stances", "all"}
     if not dirty:  # HEAD's stages are these ones
         assert report["same_tables"] is True
+
+
+def _load(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(
+        f"stancewire_{name}", PROJECT_ROOT / "benchmarks" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_long_sentence_benchmark_reports_cost_per_character() -> None:
+    report = _load("long_sentences").measure([500, 5000], rounds=1)
+    small, large = report["sizes"]
+    assert small["sentences"] == 1 and large["sentences"] > 1, "the larger one is cut at the limit"
+    assert small["vs_smallest"] == 1.0 and large["us_per_char"] > 0
+
+
+def test_encoding_benchmark_scores_both_decoders(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": "The “quoted” café — a dash."}) + "\n")
+    module = _load("encodings")
+    items = module.cases(corpus, 1)
+    mine = module.score(module.stancewire, items)
+    assert mine["exact"] >= 5 and mine["wrong_or_none"] == 0

@@ -105,3 +105,39 @@ def test_workers_may_be_zero(monkeypatch: pytest.MonkeyPatch, value: str, expect
     monkeypatch.setenv("STANCEWIRE_WORKERS", "-1")
     with pytest.raises(SettingsError, match="STANCEWIRE_WORKERS must be at least 0"):
         load_settings()
+
+
+INPUT_LIMITS = [
+    # (variable, value, the field and what it reads as, or the error; why)
+    ("STANCEWIRE_MAX_SENTENCE_CHARS", "5000", ("max_sentence_chars", 5000), "a longer sentence limit"),
+    (
+        "STANCEWIRE_MAX_SENTENCE_CHARS",
+        "199",
+        "must be at least 200",
+        "near-miss: would cut ordinary sentences",
+    ),
+    ("STANCEWIRE_MAX_FILE_BYTES", "1048576", ("max_file_bytes", 1048576), "a smaller feed limit"),
+    ("STANCEWIRE_MAX_FILE_BYTES", "0", "must be at least 1", "no file could be read"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected", "why"), INPUT_LIMITS, ids=[c[-1] for c in INPUT_LIMITS]
+)
+def test_input_limits_are_settings(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: object, why: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    if isinstance(expected, str):
+        with pytest.raises(SettingsError, match=f"{name} {expected}"):
+            load_settings()
+    else:
+        assert isinstance(expected, tuple)
+        assert getattr(load_settings(), str(expected[0])) == expected[1], why
+
+
+def test_input_limits_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STANCEWIRE_MAX_SENTENCE_CHARS", raising=False)
+    monkeypatch.delenv("STANCEWIRE_MAX_FILE_BYTES", raising=False)
+    settings = load_settings()
+    assert settings.max_sentence_chars == 2000 and settings.max_file_bytes == 256 * 1024 * 1024

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import random
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -27,7 +29,19 @@ REJECT_CASES = [
     ("empty.txt", b"", "empty", "a zero-byte upload"),
     ("blank.txt", b"  \n\n\t \n", "empty", "only whitespace is no article either"),
     ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary", "a binary file with a .txt name"),
-    ("latin1.txt", "Caf\u00e9 au lait".encode("latin-1"), "undecodable", "not UTF-8: rejected, not guessed"),
+    (
+        "noise.txt",
+        random.Random(7).randbytes(3000).replace(b"\x00", b"\x01"),
+        "undecodable",
+        "random bytes without NULs: no detector reads them",
+    ),
+    (
+        "broken16.txt",
+        b"\xff\xfe" + "\ud800".encode("utf-16-le", "surrogatepass"),
+        "undecodable",
+        "near-miss: a UTF-16 mark before bytes that are not UTF-16 (a lone surrogate)",
+    ),
+    ("binary16.txt", b"H\x00i\x00 \x00" * 4, "binary", "UTF-16 without a mark has NULs: binary, not guessed"),
     ("notes.docx", b"PK\x03\x04 word document", "unsupported_type", "an extension we do not read"),
     ("README", b"plain text, no extension", "unsupported_type", "no extension at all"),
     (
@@ -208,3 +222,138 @@ def test_language_rejects_list_articles_the_tagger_does_not_read(
     assert set(rejects["reason"]) <= {"non_english"}
     assert set(rejects["file_sha256"]) <= {"ab" * 32}
     pd.testing.assert_frame_equal(articles, before)  # the input is not modified
+
+
+NEWS = (
+    "The Kremlin said on Thursday that \u201cNATO\u2019s expansion\u201d threatens Russia \u2014 again. Café."
+)
+ENCODING_CASES = [
+    # (bytes, expected text, expected encoding, why)
+    (NEWS.encode("utf-8"), NEWS, "utf-8", "plain UTF-8"),
+    (b"\xef\xbb\xbf" + NEWS.encode(), NEWS, "utf-8-sig", "UTF-8 with a mark (Notepad)"),
+    (b"\xff\xfe" + NEWS.encode("utf-16-le"), NEWS, "utf-16-le", "UTF-16 LE with a mark (Windows tools)"),
+    (b"\xfe\xff" + NEWS.encode("utf-16-be"), NEWS, "utf-16-be", "UTF-16 BE with a mark"),
+    (
+        b"\xff\xfe\x00\x00" + NEWS.encode("utf-32-le"),
+        NEWS,
+        "utf-32-le",
+        "UTF-32 LE: its mark starts like UTF-16's",
+    ),
+    (b"\x00\x00\xfe\xff" + NEWS.encode("utf-32-be"), NEWS, "utf-32-be", "UTF-32 BE with a mark"),
+    (NEWS.encode("cp1252"), NEWS, "cp1252", "Windows-1252: curly quotes and a dash in 0x80-0x9f"),
+    (
+        "Caf\u00e9 au lait".encode("latin-1"),
+        "Caf\u00e9 au lait",
+        "cp1252",
+        "short Latin-1 reads the same as cp1252",
+    ),
+    (
+        "Москва заявила, что НАТО угрожает безопасности России, сообщил МИД.".encode("cp1251"),
+        "Москва заявила, что НАТО угрожает безопасности России, сообщил МИД.",
+        "cp1251",
+        "near-miss: Cyrillic is not misread as Windows-1252",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "encoding", "why"), ENCODING_CASES, ids=[c[-1] for c in ENCODING_CASES]
+)
+def test_readable_encodings_are_decoded_and_recorded(data: bytes, text: str, encoding: str, why: str) -> None:
+    articles, rejects = run(RawFile("a.txt", data))
+    assert rejects.empty, why
+    assert articles[["raw_text", "encoding"]].values.tolist() == [[text, encoding]], why
+    assert articles["article_id"].iloc[0] == article_id_of(data), "the id is of the file's own bytes"
+
+
+def test_a_utf16_jsonl_feed_is_read_line_by_line() -> None:
+    text = "\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in ("Première.", "Second.")) + "\r\n"
+    data = b"\xff\xfe" + text.encode("utf-16-le")
+    articles, rejects = run(RawFile("feed.jsonl", data))
+    assert rejects.empty
+    assert articles[["raw_text", "encoding", "source_line"]].values.tolist() == [
+        ["Première.", "utf-16-le", 1],
+        ["Second.", "utf-16-le", 2],
+    ]
+
+
+def test_one_line_in_another_encoding_costs_no_other_line() -> None:
+    data = (
+        jsonl({"text": "UTF-8 line: café."})
+        + json.dumps({"text": "cp1252: “quoted”"}, ensure_ascii=False).encode("cp1252")
+        + b"\n"
+    )
+    articles, rejects = run(RawFile("feed.jsonl", data))
+    assert rejects.empty
+    assert articles[["raw_text", "encoding"]].values.tolist() == [
+        ["UTF-8 line: café.", "utf-8"],
+        ["cp1252: “quoted”", "cp1252"],
+    ]
+
+
+BAD_LINES = [
+    # (line, why)
+    (b"[" * 100_000 + b"]" * 100_000, "nested 100k deep: the parser's RecursionError"),
+    (b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "objects nested too deep"),
+    (
+        b'{"text": "x", "n": ' + b"9" * 5000 + b"}",
+        "an integer of 5,000 digits: ValueError, not JSONDecodeError",
+    ),
+    (b'{"text": "unterminated', "near-miss: a plain syntax error, as before"),
+]
+
+
+@pytest.mark.parametrize(("line", "why"), BAD_LINES, ids=[c[-1] for c in BAD_LINES])
+def test_a_line_that_fails_to_parse_for_any_reason_is_a_bad_json_reject(line: bytes, why: str) -> None:
+    data = jsonl({"text": "Before."}) + line + b"\n" + jsonl({"text": "After."})
+    articles, rejects = run(RawFile("feed.jsonl", data))
+    assert list(articles["raw_text"]) == ["Before.", "After."], why
+    assert rejects[["source_line", "reason"]].values.tolist() == [[2, "bad_json"]], why
+
+
+def test_gzip_files_of_every_format_are_read_transparently() -> None:
+    page = ExtractedPage("Body of the page.", title="T")
+    articles, rejects = run(
+        RawFile("a.txt.gz", gzip.compress(b"Plain story.")),
+        RawFile("feed.jsonl.gz", gzip.compress(jsonl({"text": "Line one."}, {"text": "Line two."}))),
+        RawFile("p.html.gz", gzip.compress(b"<html>...</html>")),
+        RawFile("two.txt.gz", gzip.compress(b"Two ") + gzip.compress(b"members.")),
+        html_extractor=lambda html: page,
+    )
+    assert rejects.empty
+    assert articles[["source_path", "format", "raw_text"]].values.tolist() == [
+        ["a.txt.gz", "txt", "Plain story."],
+        ["feed.jsonl.gz", "jsonl", "Line one."],
+        ["feed.jsonl.gz", "jsonl", "Line two."],
+        ["p.html.gz", "html", "Body of the page."],
+        ["two.txt.gz", "txt", "Two members."],
+    ]
+    assert articles["article_id"].iloc[0] == article_id_of(b"Plain story."), (
+        "the id is of the article's bytes"
+    )
+
+
+GZIP_REJECTS = [
+    # (name, bytes, reason, why)
+    ("bomb.txt.gz", gzip.compress(b"a" * 5_000), "too_large", "decompresses past the article limit: a bomb"),
+    ("bomb.jsonl.gz", gzip.compress(b"\n" * 20_000), "too_large", "a feed past the file limit"),
+    ("fake.txt.gz", b"plain text named .gz", "bad_gzip", "no gzip magic"),
+    ("cut.txt.gz", gzip.compress(b"A story cut short. " * 50)[:-12], "bad_gzip", "truncated download"),
+    ("notes.docx.gz", gzip.compress(b"PK"), "unsupported_type", "near-miss: gzip of a type we do not read"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "reason", "why"), GZIP_REJECTS, ids=[c[-1] for c in GZIP_REJECTS])
+def test_broken_or_oversized_gzip_files_are_rejects(name: str, data: bytes, reason: str, why: str) -> None:
+    articles, rejects = run(RawFile(name, data), max_article_bytes=1_000, max_file_bytes=10_000)
+    assert articles.empty, why
+    assert list(rejects["reason"]) == [reason], why
+
+
+def test_an_html_page_the_extractor_cannot_parse_is_a_reject() -> None:
+    def choke(html: str) -> ExtractedPage:
+        raise ValueError("document is empty")
+
+    articles, rejects = run(RawFile("p.html", b"<html>x</html>"), html_extractor=choke)
+    assert articles.empty and list(rejects["reason"]) == ["bad_html"]
+    assert "document is empty" in rejects["detail"].iloc[0]

@@ -186,3 +186,43 @@ def test_sentences_cover_every_non_space_character_once(segmenter) -> None:  # t
 
 def test_no_paragraphs_no_sentences(segmenter) -> None:  # type: ignore[no-untyped-def]
     assert split_sentences(frame(), segmenter).empty
+
+
+BOUND_CASES = [
+    # (text, max_chars, expected pieces, cut, why)
+    ("Short. Enough.", 20, ["Short.", "Enough."], False, "near-miss: sentences within the limit are not cut"),
+    ("one two three four five six", 12, ["one two", "three four", "five six"], True, "cut at the last space"),
+    (
+        "alpha beta, gamma delta epsilon",
+        16,
+        ["alpha beta,", "gamma delta", "epsilon"],
+        True,
+        "after a clause mark in the window's second half",
+    ),
+    ("a, bcdefghijklmnop qr", 16, ["a,", "bcdefghijklmnop", "qr"], True, "a mark too early: the last space"),
+    ("x" * 25, 10, ["x" * 10, "x" * 10, "x" * 5], True, "one token longer than the limit: a hard cut"),
+    ("", 10, [], False, "empty paragraph"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected", "cut", "why"), BOUND_CASES, ids=[c[-1] for c in BOUND_CASES]
+)
+def test_no_sentence_is_longer_than_the_limit(
+    text: str, limit: int, expected: list[str], cut: bool, why: str, segmenter: SentenceSplitter
+) -> None:
+    sentences = split_sentences(frame(("body", text)), segmenter, max_chars=limit)
+    assert list(sentences["text"]) == expected, why
+    assert list(sentences["cut_at_limit"]) == [cut] * len(expected), why
+    for start, end, piece in zip(
+        sentences["char_start"], sentences["char_end"], sentences["text"], strict=True
+    ):
+        assert text[int(start) : int(end)] == piece, "offsets still index the paragraph"
+
+
+def test_a_five_megabyte_paragraph_without_punctuation_is_cut_in_linear_time(segmenter) -> None:  # type: ignore[no-untyped-def]
+    text = "Russia warned Ukraine and " * 200_000  # 5.2 MB, no sentence end
+    sentences = split_sentences(frame(("body", text)), segmenter)
+    assert sentences["text"].str.len().max() <= 2000 and sentences["cut_at_limit"].all()
+    assert len(sentences) < len(text) / 1500, "pieces fill most of the window"
+    assert "".join(sentences["text"]).replace(" ", "") == text.replace(" ", ""), "no character is lost"
