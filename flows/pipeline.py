@@ -66,7 +66,7 @@ from flows.stage_jobs import (  # noqa: E402
 )
 from flows.storage import Warehouse  # noqa: E402
 from flows.validation import TableValidation, Validator  # noqa: E402
-from stages.aggregate import aggregate_daily, article_days  # noqa: E402
+from stages.aggregate import aggregate_daily, article_days, stances_of_originals  # noqa: E402
 from stages.decode import gzip_expanded_size, is_gzip_name  # noqa: E402
 from stages.ingest import (  # noqa: E402
     DEFAULT_MAX_FILE_BYTES,
@@ -79,6 +79,7 @@ from stages.ingest import (  # noqa: E402
     file_sha256,
     ingest,
 )
+from stages.near_duplicates import SignatureIndex, mark_near_duplicates, signatures  # noqa: E402
 from stages.schemas import TABLES  # noqa: E402
 from stages.sentences import DEFAULT_MAX_SENTENCE_CHARS  # noqa: E402
 
@@ -215,11 +216,16 @@ IO_RETRY_DELAY_S = 2
     retry_condition_fn=_retry_on_io_error,
 )
 def ingest_chunk(
-    ctx: RunContext, names: list[str], part: str, seen: dict[str, str]
+    ctx: RunContext, names: list[str], part: str, seen: dict[str, str], index: SignatureIndex
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Stage the chunk's articles, files and rejects; returns (article_id -> source_path of the
-    articles, the SHA-256 of each file read). Tasks hand each other part names, not frames, so
-    no chunk's data outlives its tasks (Prefect keeps every task's result until the flow ends)."""
+    """Stage the chunk's articles, files, rejects and article signatures; returns (article_id ->
+    source_path of the articles, the SHA-256 of each file read). Tasks hand each other part names,
+    not frames, so no chunk's data outlives its tasks (Prefect keeps every task's result until
+    the flow ends).
+
+    Each article is marked against ``index`` (the near-duplicate window: earlier nights and this
+    night's earlier chunks) and the chunk's signatures are added to it as the task's last step,
+    once everything is staged: an attempt that failed (and is retried) has added nothing."""
     read = [ctx.source.read(name) for name in names]
     known = {f.rel_path for f in read if file_sha256(f) in ctx.processed}  # unread files (no hash) are new
     files = [f for f in read if f.rel_path not in known]
@@ -245,7 +251,11 @@ def ingest_chunk(
     rejects = rejects.assign(quarantined_path=pd.Series(quarantined, index=rejects.index, dtype="str"))
     ctx.save("rejects", rejects, part)
     hashes = dict(zip(ledger["source_path"], ledger["file_sha256"], strict=True))
+    signed = signatures(articles)
+    articles = mark_near_duplicates(articles, signed, index)
     ctx.save("articles", articles, part)
+    ctx.save("article_signatures", signed, part)
+    index.add(signed, articles[["article_id", "duplicate_of"]])
     return dict(zip(articles["article_id"], articles["source_path"], strict=True)), hashes
 
 
@@ -331,7 +341,7 @@ def aggregate_run(ctx: RunContext) -> int:
     """stance_daily of the whole night: this run's stances and, unless it rebuilds the night, the
     stances published earlier for this run date."""
     stance_cols = ["article_id", "source_actor", "target_actor", "stance", "score"]
-    article_cols = ["article_id", "published_at"]
+    article_cols = ["article_id", "published_at", "duplicate_of"]
     earlier = (
         ctx.warehouse.read_table("stances", ctx.run_date, stance_cols)
         if ctx.mode == NIGHTLY
@@ -348,7 +358,8 @@ def aggregate_run(ctx: RunContext) -> int:
         ],
         ignore_index=True,
     )
-    daily = aggregate_daily(stances, article_days(articles, ctx.run_date))
+    # A near-duplicate (articles.duplicate_of) keeps its stances, but the story counts once.
+    daily = aggregate_daily(stances_of_originals(stances, articles), article_days(articles, ctx.run_date))
     return len(ctx.save("stance_daily", daily, ctx.part("all")))
 
 
@@ -628,17 +639,33 @@ def _run_locked(ctx: RunContext, settings: Settings, chunks: list[list[str]], n_
     """Ingest the new inbox files chunk by chunk and publish them into the night."""
     published = ctx.warehouse.read_table("articles", columns=["article_id", "source_path"])
     seen: dict[str, str] = dict(zip(published["article_id"], published["source_path"], strict=True))
+    index = earlier_signatures(ctx.warehouse, ctx.run_date, settings.near_duplicate_days)
     in_flight: list[list[PrefectFuture[Any]]] = []
     with _stage_runner(ctx, settings, len(chunks)):
         for number, chunk in enumerate(chunks):
             part = ctx.part(f"{number:05d}")
-            ingested, hashes = ingest_chunk(untouched(ctx), chunk, part, untouched(seen))
+            ingested, hashes = ingest_chunk(untouched(ctx), chunk, part, untouched(seen), untouched(index))
             seen.update(ingested)
             in_flight.append(_later_stages(ctx, part, hashes))
             _drain(in_flight, _busy(settings))  # the next chunk is ingested meanwhile
         _drain(in_flight, 0)
     aggregate_run(untouched(ctx))
     return _summary(ctx, publish_run(untouched(ctx), n_files))
+
+
+def earlier_signatures(warehouse: Warehouse, run_date: date, days: int) -> SignatureIndex:
+    """The near-duplicate index of the published articles of the ``days`` latest run dates up to
+    ``run_date`` (its own earlier runs included), oldest first: what tonight's copies point at.
+
+    Read one run date at a time, so that only one night's signatures are ever held as frames."""
+    index = SignatureIndex()
+    dates = warehouse.run_dates("article_signatures", last=run_date)
+    for day in dates[-days:] if days > 0 else []:
+        index.add(
+            warehouse.read_table("article_signatures", day),
+            warehouse.read_table("articles", day, ["article_id", "duplicate_of"]),
+        )
+    return index
 
 
 def _rebuild(ctx: RunContext, settings: Settings, parts: list[str]) -> RunSummary:

@@ -19,6 +19,7 @@ environment variable or by the command line.
 | largest article (bytes of a file or a JSON line) | ``STANCEWIRE_MAX_ARTICLE_BYTES`` | 10 MiB |
 | largest JSON-lines file, and most a ``.jsonl.gz`` may decompress to | ``STANCEWIRE_MAX_FILE_BYTES`` | 256 MiB |
 | longest sentence: one without an end within this many characters is cut into pieces at word boundaries (``sentences.cut_at_limit``), so no sentence costs the tagger more than a bounded amount | ``STANCEWIRE_MAX_SENTENCE_CHARS`` | 2,000 |
+| near-duplicate lookback: a night's articles are matched against the published articles of this many latest run dates up to its own (0: within the night only; each article of the window holds ~440 bytes of memory) | ``STANCEWIRE_NEAR_DUPLICATE_DAYS`` | 7 |
 | crash-safety tests only: SIGKILL the run at a publish step (``staged``/``moved``/``committed``) | ``STANCEWIRE_CRASH_AT`` | unset |
 """
 
@@ -138,6 +139,7 @@ class Settings:
     chunk_bytes: int = 8 * 1024 * 1024
     max_file_bytes: int = 256 * 1024 * 1024
     max_sentence_chars: int = 2000
+    near_duplicate_days: int = 7
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
@@ -168,4 +170,5 @@ def load_settings() -> Settings:
         chunk_bytes=_int("STANCEWIRE_CHUNK_BYTES", 8 * 1024 * 1024),
         max_file_bytes=_int("STANCEWIRE_MAX_FILE_BYTES", 256 * 1024 * 1024),
         max_sentence_chars=_int("STANCEWIRE_MAX_SENTENCE_CHARS", 2000, minimum=MIN_SENTENCE_CHARS),
+        near_duplicate_days=_int("STANCEWIRE_NEAR_DUPLICATE_DAYS", 7, minimum=0),
     )

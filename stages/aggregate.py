@@ -22,6 +22,14 @@ def article_days(articles: pd.DataFrame, run_date: date) -> pd.DataFrame:
     ).astype({"article_id": "str"})
 
 
+def stances_of_originals(stances: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """The stances whose article is not a near-duplicate of another (``articles.duplicate_of``
+    null): a story republished under another headline counts once in ``stance_daily``. Articles
+    not in ``articles`` are kept; the input is not changed."""
+    copies = articles.loc[articles["duplicate_of"].notna(), "article_id"].astype("str")
+    return stances[~stances["article_id"].astype("str").isin(set(copies))].reset_index(drop=True)
+
+
 def aggregate_daily(stances: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
     """Count stances per (day, source_actor, target_actor) with their mean score.
 

@@ -31,6 +31,15 @@ SCHEMAS: dict[str, pa.Schema] = {
             pa.field("raw_text", pa.large_string(), nullable=False),
             pa.field("encoding", pa.string(), nullable=False),
             pa.field("ingested_at", _TS, nullable=False),
+            pa.field("duplicate_of", pa.string()),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+    "article_signatures": pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            # stages/near_duplicates.NUM_PERM values: a signature of another length is refused at write
+            pa.field("minhash", pa.list_(pa.uint32(), 128), nullable=False),
             pa.field("run_id", pa.string(), nullable=False),
         ]
     ),
@@ -177,6 +186,7 @@ def columns(table: str, *, with_run_id: bool = False) -> list[str]:
 RUN_ID = "the run that wrote the row"
 TABLE_DESCRIPTIONS: dict[str, str] = {
     "articles": "one row per distinct article read from the inbox",
+    "article_signatures": "MinHash signature of each article long enough to compare, for near-duplicate detection",
     "files": "one row per inbox file read: the ledger that makes runs incremental",
     "paragraphs": "kept paragraphs of each article after cleanup",
     "removed": "noise removed from each article by cleanup, with its kind",
@@ -201,6 +211,13 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "raw_text": "the article text as read (HTML: the extracted body), before cleanup",
         "encoding": "the Python codec the bytes were read with (utf-8, utf-8-sig, utf-16-le, cp1252, ...)",
         "ingested_at": "when the run read the file (UTC)",
+        "duplicate_of": "article_id of the earlier article this one is a near-duplicate of (the same story "
+        "republished with another headline, byline or boilerplate), null for an original",
+        "run_id": RUN_ID,
+    },
+    "article_signatures": {
+        "article_id": "the article (articles.article_id)",
+        "minhash": "MinHash of the article's 5-word shingles (128 uint32 values, datasketch affine32, seed 1)",
         "run_id": RUN_ID,
     },
     "files": {

@@ -125,6 +125,7 @@ def test_daily_table_uses_publication_day_and_dq_results_are_all_green(warehouse
     assert days["2022-10-10"] >= 1 and days[RUN_DATE] >= 10
     dq = query(warehouse, "select table_name, success, n_batches from dq_results order by 1")
     assert {t for t, _, _ in dq} == {
+        "article_signatures",
         "files",
         "mentions",
         "articles",

@@ -13,6 +13,7 @@ from flows.validation import ValidationFailed, Validator, load_suite
 from stages.aggregate import aggregate_daily, article_days
 from stages.cleanup import cleanup
 from stages.ingest import RawFile, file_ledger, ingest
+from stages.near_duplicates import SignatureIndex, mark_near_duplicates, signatures
 from stages.schemas import SCHEMAS, TABLES
 from stages.sentences import split_sentences
 from stages.stance import find_mentions, tag_stances
@@ -33,6 +34,8 @@ def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[
     raw = [RawFile("seed.txt", seed_bytes), RawFile("bad.txt", b"")]
     articles, rejects = ingest(raw, ingested_at=now)
     files = file_ledger(raw, articles, rejects)
+    signed = signatures(articles)
+    articles = mark_near_duplicates(articles, signed, SignatureIndex())
     paragraphs, removed = cleanup(articles, models.identify_language)
     sentences = split_sentences(paragraphs, models.segmenter)
     stances = tag_stances(sentences, models.tagger)
@@ -73,6 +76,7 @@ def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[
     )
     frames = {
         "articles": articles,
+        "article_signatures": signed,
         "rejects": rejects,
         "paragraphs": paragraphs,
         "removed": removed,
@@ -105,6 +109,10 @@ BROKEN = [
     ("articles", _duplicate_first_row, "expect_column_values_to_be_unique"),
     ("articles", _set("article_id", "NOT-A-HASH"), "expect_column_values_to_match_regex"),
     ("articles", _set("format", "pdf"), "expect_column_values_to_be_in_set"),
+    ("articles", _set("duplicate_of", "an original"), "expect_column_values_to_match_regex"),
+    ("article_signatures", _duplicate_first_row, "expect_column_values_to_be_unique"),
+    ("article_signatures", _set("article_id", "NOT-A-HASH"), "expect_column_values_to_match_regex"),
+    ("article_signatures", _set("minhash", None), "expect_column_values_to_not_be_null"),
     ("paragraphs", _set("raw_end", -5), "expect_column_pair_values_a_to_be_greater_than_b"),
     ("paragraphs", _set("kind", "footer"), "expect_column_values_to_be_in_set"),
     ("removed", _set("kind", "mystery"), "expect_column_values_to_be_in_set"),

@@ -51,3 +51,14 @@ def test_no_stances_no_rows() -> None:
         pd.DataFrame({"article_id": [], "published_at": pd.Series([], dtype="datetime64[us, UTC]")}), RUN_DATE
     )
     assert aggregate_daily(stances(), days).empty
+
+
+def test_stances_of_near_duplicates_are_left_out_and_the_rest_kept() -> None:
+    from stages.aggregate import stances_of_originals
+
+    articles = pd.DataFrame({"article_id": ["a", "b", "c"], "duplicate_of": [None, "a", None]})
+    rows = stances(("a", "USA", "RUS", "against", -1.0), ("b", "USA", "RUS", "against", -1.0))
+    kept = stances_of_originals(rows, articles)
+    assert kept["article_id"].tolist() == ["a"], "b copies a: its stances count once, as a's"
+    assert len(rows) == 2, "the input is not changed"
+    assert stances_of_originals(stances(), articles).empty
