@@ -409,14 +409,57 @@ class Warehouse:
                     con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(description)}")
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """A read-only DuckDB connection to the catalog."""
+        """A read-only DuckDB connection to the catalog that reads files inside the warehouse only.
+
+        The views read the committed Parquet files by their absolute paths under the warehouse;
+        any other file (``read_text('/etc/passwd')``, a sibling folder ``<warehouse>-other/``, a
+        symlink leading out) is refused with ``duckdb.PermissionException``, and the connection
+        cannot turn that off again (see ``_confine``).
+        """
         if not self.catalog_path.exists():
             raise FileNotFoundError(
                 f"no warehouse catalog at {self.catalog_path}: run `stancewire run` first"
             )
         import duckdb
 
-        return duckdb.connect(str(self.catalog_path), read_only=True)
+        con = duckdb.connect(str(self.catalog_path), read_only=True)
+        try:
+            _confine(con, self.root)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+
+def _confine(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """Let ``con``'s database read and write files under ``root`` only, and lock its configuration
+    so that no statement (``SET``, ``RESET``, ``PRAGMA``) can widen that again.
+
+    DuckDB takes these settings only as statements on a started database (its ``connect(config=)``
+    refuses ``allowed_directories`` "before the database is started"), and in this order: once
+    external access is off, ``allowed_directories`` can no longer be changed. DuckDB resolves
+    symlinks both in the allowed folder and in every path it checks, so the warehouse's real path
+    is given (the views name resolved paths too) and a symlink inside it that leads out is refused.
+    All connections of one process to one database file share one instance, hence one
+    configuration: a second connection finds it locked already and only checks it.
+    """
+    allowed = os.path.join(root.resolve(), "")  # a trailing "/": "<root>-other/" is outside
+    # Each result is fetched whole: DuckDB's next query on a connection discards a pending one.
+    (locked,) = con.execute("SELECT current_setting('lock_configuration')").fetchall()[0]
+    if not locked:
+        con.execute("SET allowed_directories = ?", [[allowed]])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    external, directories, locked = con.execute(
+        "SELECT current_setting('enable_external_access'), current_setting('allowed_directories'), "
+        "current_setting('lock_configuration')"
+    ).fetchall()[0]
+    # DuckDB adds the database's own temporary folder (<catalog>.tmp/, inside the warehouse).
+    if external or not locked or not all(str(d).startswith(allowed) for d in directories):
+        raise PermissionError(
+            f"the DuckDB database of {root} is open in this process with other file access "
+            f"settings (external access {external}, allowed {directories}): close that connection first"
+        )
 
 
 def replace_text(path: Path, text: str) -> None:
