@@ -1,12 +1,16 @@
 """The ``stancewire`` command: ``run`` the nightly flow, ``sql`` over the warehouse.
 
 A user mistake (missing inbox, bad date, bad SQL, no warehouse yet) is reported as
-one line on stderr with a non-zero exit status, never a traceback.
+one line on stderr with a non-zero exit status, never a traceback. A ``run`` or ``backfill``
+stopped by SIGTERM or SIGINT ends within seconds, with its temporary Prefect server and stage
+workers, its warehouse lock released and nothing of it published (see ``StopOnSignal``), exit
+status 128 + the signal's number.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from flows.settings import SettingsError, load_settings
+from flows.stopping import StopOnSignal
 
 EXAMPLE_QUERY = "select source_actor, target_actor, stance, count(*) as n from stances group by all order by n desc limit 10"
 
@@ -349,26 +354,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UserError(
             f"no articles are published for {args.date} in {settings.warehouse}: nothing to rebuild"
         )
-    from flows.pipeline import nightly  # Prefect is imported only when a run is asked for
+    # From before Prefect's import (seconds) to the last line printed: the temporary Prefect
+    # server outlives the flow run, until this process exits.
+    with StopOnSignal(store, "run"):
+        from flows.pipeline import nightly  # Prefect is imported only when a run is asked for
 
-    summary = nightly(
-        inbox=str(settings.inbox),
-        warehouse=str(settings.warehouse),
-        run_date=(args.date or date.today()).isoformat(),
-        chunk_size=settings.chunk_size,
-        rebuild=args.rebuild,
-        workers=settings.workers,
-    )
-    counts = summary.counts
-    what = "rebuilt from" if args.rebuild else f"{counts['files']} files ->"
-    print(
-        f"run {summary.run_id} ({summary.run_date}): {what} {counts['articles']} articles, "
-        f"{counts['rejects']} rejects, {counts['sentences']} sentences, {counts['stances']} stances"
-    )
-    print(f"tables:   {summary.warehouse}/<table>/run_date={summary.run_date}/")
-    print(f"duckdb:   {summary.catalog}")
-    print(f"reports:  {summary.reports / 'data_docs' / 'index.html'}")
-    print(f'example:  stancewire sql "{EXAMPLE_QUERY}"')
+        summary = nightly(
+            inbox=str(settings.inbox),
+            warehouse=str(settings.warehouse),
+            run_date=(args.date or date.today()).isoformat(),
+            chunk_size=settings.chunk_size,
+            rebuild=args.rebuild,
+            workers=settings.workers,
+        )
+        counts = summary.counts
+        what = "rebuilt from" if args.rebuild else f"{counts['files']} files ->"
+        print(
+            f"run {summary.run_id} ({summary.run_date}): {what} {counts['articles']} articles, "
+            f"{counts['rejects']} rejects, {counts['sentences']} sentences, {counts['stances']} stances"
+        )
+        print(f"tables:   {summary.warehouse}/<table>/run_date={summary.run_date}/")
+        print(f"duckdb:   {summary.catalog}")
+        print(f"reports:  {summary.reports / 'data_docs' / 'index.html'}")
+        print(f'example:  stancewire sql "{EXAMPLE_QUERY}"')
     return 0
 
 
@@ -395,19 +403,22 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     store.ensure_free()
     if not store.run_dates("articles", args.date_from, args.date_to):
         raise UserError(f"no run date from {args.date_from} to {args.date_to} has published articles")
-    from flows.pipeline import backfill
+    with StopOnSignal(store, "backfill"):
+        from flows.pipeline import backfill
 
-    summary = backfill(
-        date_from=args.date_from.isoformat(),
-        date_to=args.date_to.isoformat(),
-        warehouse=str(settings.warehouse),
-    )
-    print(f"backfill {args.date_from}..{args.date_to}: rebuilt {len(summary.rebuilt)} run date(s)", end="")
-    if summary.already_done:
-        print(f"; {len(summary.already_done)} done by an earlier, interrupted try", end="")
-    print()
-    for day in summary.rebuilt:
-        print(f"  {day}")
+        summary = backfill(
+            date_from=args.date_from.isoformat(),
+            date_to=args.date_to.isoformat(),
+            warehouse=str(settings.warehouse),
+        )
+        print(
+            f"backfill {args.date_from}..{args.date_to}: rebuilt {len(summary.rebuilt)} run date(s)", end=""
+        )
+        if summary.already_done:
+            print(f"; {len(summary.already_done)} done by an earlier, interrupted try", end="")
+        print()
+        for day in summary.rebuilt:
+            print(f"  {day}")
     return 0
 
 
@@ -500,8 +511,6 @@ def _write_result(table: Any, fmt: str, output: Path | None) -> None:
 
 def _shell(con: Any, warehouse: Path) -> int:
     """A small read-only SQL shell: statements end with ';', `.tables` lists the views, `.quit` leaves."""
-    import contextlib
-
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())
     print(
