@@ -21,7 +21,10 @@ from typing import Any
 import duckdb
 import pytest
 
+from flows.settings import PROJECT_ROOT
+
 RUN_DATE = "2026-11-30"
+SEED = PROJECT_ROOT / "data" / "samples" / "000_a5b98195f9a05f26.txt"
 NEWS = "The Kremlin said on Thursday that \u201cNATO\u2019s expansion\u201d threatens Russia \u2014 again."
 
 
@@ -38,6 +41,12 @@ def _bytes(data: bytes) -> Callable[[Path], None]:
         path.write_bytes(data)
 
     return write
+
+
+def _link_out(path: Path) -> None:
+    secret = path.parent.parent / f"{path.parent.name}-secret.txt"
+    secret.write_text("outside the inbox")
+    path.symlink_to(secret)
 
 
 def _feed(*lines: bytes) -> bytes:
@@ -90,7 +99,20 @@ HOSTILE: list[tuple[str, Callable[[Path], None], str | None, str]] = [
     ),
     ("image.txt", _bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "binary", "near-miss: still binary"),
     ("blank.txt", _bytes(b" \n\t\n"), "empty", "near-miss: still empty"),
+    # The earlier kinds, still in the same night.
+    ("notes.docx", _bytes(b"PK\x03\x04 a word document"), "unsupported_type", "a type we do not read"),
+    ("big.txt", _bytes(b"x " * (6 * 1024 * 1024)), "too_large", "12 MiB: over the article limit, not read"),
+    ("outside.txt", _link_out, "outside_inbox", "a link out of the inbox: not followed"),
+    ("zz-copy.txt", _bytes(SEED.read_bytes()), "duplicate", "the seed's bytes again, listed after it"),
+    (
+        "spanish.txt",
+        _bytes("El presidente ruso criticó a la OTAN y advirtió a Ucrania el martes por la noche.".encode()),
+        "non_english",
+        "kept and flagged, not tagged",
+    ),
 ]
+# Inputs that land as articles although they have a reject row too.
+LANDS_WITH_REJECT = {"deep.jsonl": 1, "spanish.txt": 1}
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +152,7 @@ def test_each_hostile_input_has_its_outcome(
         assert reasons == [] and landed >= 1, why
     else:
         assert reason in reasons, why
-        assert landed == (1 if name == "deep.jsonl" else 0), why
+        assert landed == LANDS_WITH_REJECT.get(name, 0), why
 
 
 def test_the_good_article_lands_with_its_stances(night: tuple[Path, float]) -> None:
