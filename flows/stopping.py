@@ -10,10 +10,8 @@ atomic manifest rename at the very end), one line on stderr says so, and the exi
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -172,7 +170,7 @@ class StopOnSignal:
         _stop_processes(CHILD_STOP_SECONDS)
         # Forced, the flow's `with warehouse.lock(...)` has not unwound; otherwise it has, unless
         # the signal landed between the lock file's creation and its `try`.
-        _release_own_lock(self._store)
+        self._store.release_own_lock()
         published = _read_bytes(self._store.manifest_path) != self._manifest_before
         outcome = (
             "its output had been published before the signal" if published else "nothing of it was published"
@@ -299,28 +297,12 @@ def _running(pids: Sequence[int], servers: Sequence[Any]) -> list[int]:
         with contextlib.suppress(ChildProcessError):  # a grandchild, or reaped by its Popen
             if os.waitpid(pid, os.WNOHANG)[0] == pid:
                 continue
-        gone = _parent_pid(pid) is None if os.path.isdir("/proc/self") else not _pid_exists(pid)
+        if os.path.isdir("/proc/self"):
+            gone = _parent_pid(pid) is None
+        else:
+            from flows.storage import pid_alive  # loaded already: the run has its warehouse
+
+            gone = not pid_alive(pid)
         if not gone:
             left.append(pid)
     return left
-
-
-def _pid_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _release_own_lock(store: Warehouse) -> None:
-    """Remove the warehouse's write lock if this process holds it (as ``Warehouse.lock``'s own
-    ``finally`` would): a forced exit skips that ``finally``."""
-    try:
-        holder = json.loads(store.lock_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if holder.get("pid") == os.getpid() and holder.get("host") == socket.gethostname():
-        store.lock_path.unlink(missing_ok=True)

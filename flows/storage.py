@@ -98,7 +98,8 @@ class WarehouseBusy(RuntimeError):
     """Another live run holds the warehouse's write lock."""
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this host with that pid exists (one of another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -162,9 +163,20 @@ class Warehouse:
             return None
         except (OSError, ValueError):
             return {"owner": "unknown", "pid": -1, "host": "?", "since": "?"}  # unreadable: assume held
-        if holder.get("host") == socket.gethostname() and not _pid_alive(int(str(holder.get("pid", -1)))):
+        if holder.get("host") == socket.gethostname() and not pid_alive(int(str(holder.get("pid", -1)))):
             return None
         return holder
+
+    def release_own_lock(self) -> None:
+        """Remove the write lock if this process holds it, as ``lock``'s own ``finally`` does: for
+        an exit that skips that ``finally`` (a forced stop, ``flows.stopping``)."""
+        holder = self.lock_holder()
+        if (
+            holder is not None
+            and holder.get("pid") == os.getpid()
+            and holder.get("host") == socket.gethostname()
+        ):
+            self.lock_path.unlink(missing_ok=True)
 
     def ensure_free(self) -> None:
         """Raise ``WarehouseBusy``, naming the holder, when a live run holds the write lock."""
