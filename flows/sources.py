@@ -16,13 +16,13 @@ from stages.decode import is_gzip_name
 from stages.ingest import (
     DEFAULT_MAX_ARTICLE_BYTES,
     DEFAULT_MAX_FILE_BYTES,
-    JSONL_EXTENSIONS,
     NOT_A_FILE,
     OUTSIDE_INBOX,
     SUPPORTED_EXTENSIONS,
     TOO_LARGE,
     UNREADABLE,
     RawFile,
+    size_limit,
 )
 
 # What a non-regular inbox entry is, for its reject's detail.
@@ -90,10 +90,6 @@ class InboxSource:
                 names.append(rel.as_posix())
         return sorted(names)
 
-    def _limit(self, name: str) -> int:
-        feed = name.lower().removesuffix(".gz").endswith(JSONL_EXTENSIONS)
-        return self.max_file_bytes if feed else self.max_article_bytes
-
     def read(self, name: str) -> RawFile:
         path = self.root / name
         resolved = path.resolve()
@@ -105,7 +101,7 @@ class InboxSource:
             info = resolved.stat()
             if not stat.S_ISREG(info.st_mode):
                 return RawFile(name, b"", (NOT_A_FILE, f"{_kind(info.st_mode)}, not a file: not opened"))
-            limit = self._limit(name)
+            limit = size_limit(name, self.max_article_bytes, self.max_file_bytes)
             if info.st_size > limit:
                 return RawFile(
                     name, b"", (TOO_LARGE, f"{info.st_size:,} bytes is over the {limit:,}-byte limit")
@@ -125,8 +121,7 @@ class InboxSource:
 
 def _named_like_a_file(name: str) -> bool:
     """A folder called ``dir.txt`` or ``feed.jsonl.gz``: someone meant a file."""
-    lower = name.lower().removesuffix(".gz") if is_gzip_name(name) else name.lower()
-    return lower.endswith(SUPPORTED_EXTENSIONS) or is_gzip_name(name)
+    return is_gzip_name(name) or name.lower().endswith(SUPPORTED_EXTENSIONS)
 
 
 def _kind(mode: int) -> str:

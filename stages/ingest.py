@@ -36,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from stages.decode import (
+    GZIP_SUFFIX,
     BadGzip,
     Binary,
     TooLarge,
@@ -233,48 +234,37 @@ def _too_large(size: int, limit: int) -> _Reject:
     return _Reject(TOO_LARGE, f"{size:,} bytes is over the {limit:,}-byte limit for one article")
 
 
-def _json_lines(rel_path: str, data: bytes) -> Iterable[tuple[int, bytes, str | _Reject]]:
-    """``(line number, the line's bytes, its text or why it has none)`` of a JSON-lines file's
-    non-blank lines. A file with a UTF-16/32 byte-order mark is decoded whole and cut into lines
-    (its bytes are not split at ``\n`` bytes); any other is cut at ``\n`` bytes first and each
-    line decoded on its own, so one line in another encoding costs that line only."""
+def _json_lines(data: bytes) -> list[tuple[int, bytes, tuple[str, str] | None]]:
+    """``(line number, the line's bytes, (its text, codec) or None)`` of a JSON-lines file's
+    non-blank lines. A file with a UTF-16/32 byte-order mark is decoded whole (a reject when it
+    is not valid in its encoding) and cut into lines: its bytes are not split at ``\n`` bytes.
+    Any other is cut at ``\n`` bytes, and each line (None) is decoded on its own, so one line in
+    another encoding costs that line only."""
     marked = bom_encoding(data)
     if marked is not None and not marked[0].startswith("utf-8"):
-        codec, length = marked
-        try:
-            text = data[length:].decode(codec)
-        except UnicodeDecodeError as err:
-            yield (
-                0,
-                b"",
-                _Reject(UNDECODABLE, f"not valid {codec}: {err.reason} at offset {err.start + length}"),
-            )
-            return
-        for number, line in enumerate(text.split("\n"), start=1):
-            if line.strip():
-                yield number, line.rstrip("\r").encode(codec), line
-        return
-    for number, line_bytes in enumerate(data.split(b"\n"), start=1):
-        if line_bytes.strip():
-            yield number, line_bytes, ""
+        text, codec = _decode(data)
+        return [
+            (number, line.rstrip("\r").encode(codec), (line, codec))
+            for number, line in enumerate(text.split("\n"), start=1)
+            if line.strip()
+        ]
+    return [(number, line, None) for number, line in enumerate(data.split(b"\n"), start=1) if line.strip()]
 
 
 def _jsonl_rows(raw: RawFile, data: bytes, max_bytes: int) -> Iterable[dict[str, Any]]:
     """Yield article rows and reject rows (reject rows have a ``reason`` key)."""
-    if not data.strip():
-        yield _reject(raw.rel_path, None, EMPTY, "file is empty or holds only whitespace")
+    try:
+        if not data.strip():
+            raise _Reject(EMPTY, "file is empty or holds only whitespace")
+        lines = _json_lines(data)
+    except _Reject as rej:
+        yield _reject(raw.rel_path, None, rej.reason, rej.detail)
         return
-    for number, line_bytes, decoded in _json_lines(raw.rel_path, data):
-        if isinstance(decoded, _Reject):
-            yield _reject(raw.rel_path, None, decoded.reason, decoded.detail)
-            return
+    for number, line_bytes, decoded in lines:
         try:
             if len(line_bytes) > max_bytes:
                 raise _too_large(len(line_bytes), max_bytes)
-            if decoded:
-                line, encoding = decoded, _codec_of_lines(data)
-            else:
-                line, encoding = _decode(line_bytes)
+            line, encoding = decoded or _decode(line_bytes)
             obj = _parse_json(line)
             text = obj.get("text")
             if not isinstance(text, str) or not text.strip():
@@ -293,11 +283,6 @@ def _jsonl_rows(raw: RawFile, data: bytes, max_bytes: int) -> Iterable[dict[str,
             )
         except _Reject as rej:
             yield _reject(raw.rel_path, number, rej.reason, rej.detail)
-
-
-def _codec_of_lines(data: bytes) -> str:
-    marked = bom_encoding(data)
-    return marked[0] if marked is not None else "utf-8"
 
 
 def _parse_json(line: str) -> dict[str, Any]:
@@ -320,6 +305,13 @@ def _extension(name: str) -> str:
     return "." + name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
 
 
+def size_limit(name: str, max_article_bytes: int, max_file_bytes: int) -> int:
+    """The most bytes the file ``name`` may hold (a ``.gz``: may decompress to). A JSON-lines feed
+    is bounded as a file, its lines each as an article; any other file is one article."""
+    inner = name[: -len(GZIP_SUFFIX)] if is_gzip_name(name) else name
+    return max_file_bytes if _extension(inner) in JSONL_EXTENSIONS else max_article_bytes
+
+
 def _file_rows(
     raw: RawFile, html_extractor: Any, max_bytes: int, max_file_bytes: int
 ) -> Iterable[dict[str, Any]]:
@@ -329,10 +321,8 @@ def _file_rows(
     name, data = raw.rel_path, raw.data
     try:
         if is_gzip_name(name):
-            name = name[: -len(".gz")]
-            inner = _extension(name)
-            # A JSON-lines feed is bounded as a file (its lines each as an article), the rest as an article.
-            limit = max_file_bytes if inner in JSONL_EXTENSIONS else max_bytes
+            limit = size_limit(name, max_bytes, max_file_bytes)
+            name = name[: -len(GZIP_SUFFIX)]
             try:
                 data = gunzip(data, limit)
             except TooLarge as err:
