@@ -25,6 +25,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import accumulate, pairwise
 from typing import Any
 
@@ -322,12 +323,8 @@ class _Sentence:
     cues: list[Cue]
     quotes: list[tuple[int, int]]
     masked: list[tuple[int, int]]
-    pronouns: list[Mention] = field(default_factory=list)
-    _subjects: list[Mention] | None = None
-    _subject_ends: list[int] = field(default_factory=list)
-    _starts: list[int] | None = None
-    _cue_starts: list[int] | None = None
-    _blockers: dict[int, list[int]] = field(default_factory=dict)
+    pronouns: list[Mention] = field(default_factory=list)  # complete before the first lookup
+    _blockers: dict[int, list[int]] = field(default_factory=dict)  # per clause start
 
     def in_quote(self, pos: int) -> bool:
         return _in_spans(self.quotes, pos)
@@ -342,21 +339,35 @@ class _Sentence:
             if not self.in_mask(start + m.start())
         )
 
+    @cached_property
+    def _subjects(self) -> list[tuple[int, int, Mention]]:
+        """(end, -order, mention) of the mentions and resolved pronouns outside quotes and masks,
+        sorted: among those ending together, the first listed sorts last."""
+        listed = [*self.mentions, *self.pronouns]
+        return sorted(
+            (m.end, -i, m)
+            for i, m in enumerate(listed)
+            if not self.in_quote(m.start) and not self.in_mask(m.start)
+        )
+
+    @cached_property
+    def _subject_ends(self) -> list[int]:
+        return [end for end, _, _ in self._subjects]
+
+    @cached_property
+    def _mention_starts(self) -> list[int]:
+        return [m.start for m in self.mentions]
+
+    @cached_property
+    def _cue_starts(self) -> list[int]:
+        return [c.start for c in self.cues]
+
     def nearest_subject(self, lo: int, hi: int) -> Mention | None:
         """The mention or resolved pronoun outside quotes and masks, within ``lo..hi``, that ends
         last (the first listed of those ending together, mentions before pronouns)."""
-        if self._subjects is None:
-            listed = [*self.mentions, *self.pronouns]
-            order = sorted(
-                (m.end, -i, m)
-                for i, m in enumerate(listed)
-                if not self.in_quote(m.start) and not self.in_mask(m.start)
-            )
-            self._subjects = [m for _, _, m in order]
-            self._subject_ends = [end for end, _, _ in order]
         i = bisect_right(self._subject_ends, hi) - 1
         while i >= 0:
-            m = self._subjects[i]
+            m = self._subjects[i][2]
             if m.end <= lo:  # every earlier one ends before ``lo`` too
                 return None
             if m.start >= lo:
@@ -384,8 +395,7 @@ class _Sentence:
 
     def cues_within(self, *ranges: tuple[int, int]) -> list[Cue]:
         """The cues starting inside any of ``ranges``, in sentence order."""
-        starts = [c.start for c in self.cues] if self._cue_starts is None else self._cue_starts
-        self._cue_starts = starts
+        starts = self._cue_starts
         picked: set[int] = set()
         for lo, hi in ranges:
             picked.update(range(bisect_left(starts, lo), bisect_left(starts, hi)))
@@ -393,9 +403,7 @@ class _Sentence:
 
     def target(self, lo: int, hi: int, source: str, *, last: bool) -> Mention | None:
         """The first (or ``last``) mention of another actor than ``source`` inside ``lo..hi``, outside masks."""
-        if self._starts is None:
-            self._starts = [m.start for m in self.mentions]
-        i, j = bisect_left(self._starts, lo), bisect_left(self._starts, hi)
+        i, j = bisect_left(self._mention_starts, lo), bisect_left(self._mention_starts, hi)
         span = range(j - 1, i - 1, -1) if last else range(i, j)
         for k in span:
             m = self.mentions[k]
@@ -417,7 +425,7 @@ def _covered(mentions: Sequence[Mention]) -> Callable[[int], bool]:
     return inside
 
 
-def _in_spans(spans: list[tuple[int, int]], pos: int) -> bool:
+def _in_spans(spans: Sequence[tuple[int, int]], pos: int) -> bool:
     """Whether ``pos`` lies in one of ``spans`` (few, in order, not overlapping: quotes, masked clauses)."""
     for start, end in spans:
         if pos < start:
@@ -430,7 +438,7 @@ def _in_spans(spans: list[tuple[int, int]], pos: int) -> bool:
 def _clauses(text: str, quotes: list[tuple[int, int]]) -> list[tuple[int, int]]:
     bounds = [0]
     for match in P.CLAUSE_BREAK.finditer(text):
-        if not any(s <= match.start() < e for s, e in quotes):
+        if not _in_spans(quotes, match.start()):
             bounds.append(match.end())
     bounds.append(len(text))
     return [(a, b) for a, b in pairwise(bounds) if b > a]
@@ -458,7 +466,7 @@ def _remember_last_person(
     ctx: ArticleContext, mentions: Sequence[Mention], quotes: Sequence[tuple[int, int]]
 ) -> None:
     """The last person named outside quotes is who a later he/she refers to."""
-    people = [m for m in mentions if m.kind == "person" and not any(s <= m.start < e for s, e in quotes)]
+    people = [m for m in mentions if m.kind == "person" and not _in_spans(quotes, m.start)]
     if people:
         ctx.last_person = max(people, key=lambda m: m.start)
 
@@ -515,9 +523,7 @@ class StanceTagger:
         if pairs_only and _holds_no_pair(text, mentions, ctx):
             return _Sentence(text, mentions, [], quotes, [])
         masked = [
-            (m.start(), m.end())
-            for m in P.RELATIVE_CLAUSE.finditer(text)
-            if not any(s <= m.start() < e for s, e in quotes)
+            (m.start(), m.end()) for m in P.RELATIVE_CLAUSE.finditer(text) if not _in_spans(quotes, m.start())
         ]
         # A cue word inside an actor's name ("... Security and Cooperation in Europe") is part of the name.
         inside = _covered(mentions)
