@@ -11,17 +11,20 @@ from typing import Any
 from flows.settings import PROJECT_ROOT
 
 
-def load_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("stancewire_bench", PROJECT_ROOT / "benchmarks" / "run.py")
+def load_benchmark(name: str) -> Any:
+    """``benchmarks/<name>.py`` as a module (the benchmarks are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        f"stancewire_{name}", PROJECT_ROOT / "benchmarks" / f"{name}.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
+    sys.modules[spec.name] = module  # dataclasses look their module up while it is executed
     spec.loader.exec_module(module)
     return module
 
 
 def test_inbox_floor_stages_and_naive_run_on_a_few_sample_articles(tmp_path: Path) -> None:
-    bench = load_bench()
+    bench = load_benchmark("run")
     corpus = bench.read_corpus(None, 10)
     assert corpus and all(row["text"] for row in corpus)
     size = bench.write_inbox(tmp_path / "inbox", corpus, 12)
@@ -44,7 +47,7 @@ def test_tree_memory_counts_a_child_process_touched_memory() -> None:
     import subprocess
     import time
 
-    bench = load_bench()
+    bench = load_benchmark("run")
     child = subprocess.Popen([sys.executable, "-c", CHILD])
     try:
         time.sleep(1.5)
@@ -74,12 +77,7 @@ def test_stages_ab_compares_a_commit_with_itself(capsys: Any) -> None:
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
-    spec = importlib.util.spec_from_file_location(
-        "stancewire_ab", PROJECT_ROOT / "benchmarks" / "stages_ab.py"
-    )
-    assert spec is not None and spec.loader is not None
-    ab = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ab)
+    ab = load_benchmark("stages_ab")
     dirty = subprocess.run(
         ["git", "status", "--porcelain", "stages"],
         cwd=PROJECT_ROOT,
@@ -94,18 +92,8 @@ def test_stages_ab_compares_a_commit_with_itself(capsys: Any) -> None:
         assert report["same_tables"] is True
 
 
-def _load(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(
-        f"stancewire_{name}", PROJECT_ROOT / "benchmarks" / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_long_sentence_benchmark_reports_cost_per_character() -> None:
-    report = _load("long_sentences").measure([500, 5000], rounds=1)
+    report = load_benchmark("long_sentences").measure([500, 5000], rounds=1)
     small, large = report["sizes"]
     assert small["sentences"] == 1 and large["sentences"] > 1, "the larger one is cut at the limit"
     assert small["vs_smallest"] == 1.0 and large["us_per_char"] > 0
@@ -114,7 +102,7 @@ def test_long_sentence_benchmark_reports_cost_per_character() -> None:
 def test_encoding_benchmark_scores_both_decoders(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(json.dumps({"text": "The “quoted” café — a dash."}) + "\n")
-    module = _load("encodings")
+    module = load_benchmark("encodings")
     items = module.cases(corpus, 1)
     mine = module.score(module.stancewire, items)
     assert mine["exact"] >= 5 and mine["wrong_or_none"] == 0
