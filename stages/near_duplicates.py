@@ -255,16 +255,6 @@ class SignatureIndex:
                 found[row].add(int(hits[row, band]))
         return [sorted(f) for f in found]
 
-    def nbytes(self) -> int:
-        """Bytes held in its numpy arrays (the Python objects around them: a few hundred bytes a chunk)."""
-        arrays: list[np.ndarray] = [
-            *self._roots,
-            *self._compact,
-            *(s.keys for s in self._segments),
-            *(s.positions for s in self._segments),
-        ]
-        return sum(a.nbytes for a in arrays)
-
 
 def _similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / NUM_PERM
