@@ -20,7 +20,6 @@ environment variable or by the command line.
 | largest JSON-lines file, and most a ``.jsonl.gz`` may decompress to | ``STANCEWIRE_MAX_FILE_BYTES`` | 256 MiB |
 | longest sentence: one without an end within this many characters is cut into pieces at word boundaries (``sentences.cut_at_limit``), so no sentence costs the tagger more than a bounded amount | ``STANCEWIRE_MAX_SENTENCE_CHARS`` | 2,000 |
 | near-duplicate lookback: a night's articles are matched against the published articles of this many latest run dates up to its own (0: within the night only; each article of the window holds ~440 bytes of memory) | ``STANCEWIRE_NEAR_DUPLICATE_DAYS`` | 7 |
-| crash-safety tests only: SIGKILL the run at a publish step (``staged``/``moved``/``committed``) | ``STANCEWIRE_CRASH_AT`` | unset |
 """
 
 from __future__ import annotations
@@ -135,7 +134,6 @@ class Settings:
     workers: int
     data_docs: bool
     max_article_bytes: int
-    crash_at: str | None = None
     chunk_bytes: int = 8 * 1024 * 1024
     max_file_bytes: int = 256 * 1024 * 1024
     max_sentence_chars: int = 2000
@@ -166,7 +164,6 @@ def load_settings() -> Settings:
         workers=_int("STANCEWIRE_WORKERS", 1, minimum=0),
         data_docs=os.environ.get("STANCEWIRE_DATA_DOCS", "1") not in ("0", "false", "no"),
         max_article_bytes=_int("STANCEWIRE_MAX_ARTICLE_BYTES", 10 * 1024 * 1024),
-        crash_at=os.environ.get("STANCEWIRE_CRASH_AT") or None,
         chunk_bytes=_int("STANCEWIRE_CHUNK_BYTES", 8 * 1024 * 1024),
         max_file_bytes=_int("STANCEWIRE_MAX_FILE_BYTES", 256 * 1024 * 1024),
         max_sentence_chars=_int("STANCEWIRE_MAX_SENTENCE_CHARS", 2000, minimum=MIN_SENTENCE_CHARS),

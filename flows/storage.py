@@ -26,7 +26,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -134,14 +133,8 @@ def _sql_string(value: str) -> str:
 class Warehouse:
     """A warehouse folder: staged writes, atomic publish, reads and the DuckDB catalog."""
 
-    def __init__(self, root: Path, crash_at: str | None = None) -> None:
-        """``crash_at`` names a publish step at which the process kills itself (crash-safety tests)."""
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.crash_at = crash_at
-
-    def _crash_point(self, step: str) -> None:
-        if self.crash_at == step:
-            os.kill(os.getpid(), signal.SIGKILL)
 
     @property
     def catalog_path(self) -> Path:
@@ -280,10 +273,11 @@ class Warehouse:
         made visible all at once by replacing the manifest (one atomic rename). For the tables in
         ``replace``, the run date's earlier files leave the manifest in the same commit.
 
-        A crash before the commit leaves the warehouse as it was (``recover`` removes the moved files
-        no manifest names); a crash after it only leaves replaced files to delete.
+        It runs in three steps, each a method of its own: ``_move_staged``, ``_commit`` (the one
+        atomic rename) and ``_clean_up``. A crash before the commit leaves the warehouse as it was
+        (``recover`` removes the moved files no manifest names); a crash after it only leaves
+        replaced files to delete. tests/flows/test_crash_safety.py kills a run around each step.
         """
-        self._crash_point("staged")
         files = self.manifest()
         partition = _partition(run_date)
         dropped: list[str] = []
@@ -291,6 +285,15 @@ class Warehouse:
             keep = [f for f in files[table] if f"/{partition}/" not in f]
             dropped += [f for f in files[table] if f not in keep]
             files[table] = keep
+        self._move_staged(run_id, partition, tables, files)
+        self._commit(files)
+        self._clean_up(run_id, dropped, files)
+
+    def _move_staged(
+        self, run_id: str, partition: str, tables: Iterable[str], files: dict[str, list[str]]
+    ) -> None:
+        """Move the run's staged files of ``tables`` beside the published ones, adding them to
+        ``files`` (the manifest to commit); readers do not see them until the commit."""
         for table in tables:
             staged = sorted((self._staging(run_id) / table / partition).glob("part-*.parquet"))
             if not staged:
@@ -300,9 +303,9 @@ class Warehouse:
             for path in staged:
                 os.replace(path, final / path.name)
                 files[table].append(f"{table}/{partition}/{path.name}")
-        self._crash_point("moved")
-        self._commit(files)
-        self._crash_point("committed")
+
+    def _clean_up(self, run_id: str, dropped: list[str], files: dict[str, list[str]]) -> None:
+        """After the commit: delete the replaced files no longer committed, and the run's staging."""
         kept = {f for names in files.values() for f in names}
         for rel in dropped:
             if rel not in kept:  # a rerun with the same run id rewrote the same file name

@@ -2,7 +2,8 @@
 committed, as a finished run leaves it); the next run completes the work without duplicates.
 
 Real runs of `stancewire run` in a subprocess, against the session's Prefect test server; the
-process kills itself at a named step (STANCEWIRE_CRASH_AT), so every step is hit exactly.
+process kills itself at a named step (``CRASHING_CLI`` wraps the warehouse's publish steps
+before it calls the CLI), so every step is hit exactly.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,42 @@ import pytest
 from flows.storage import Warehouse
 
 FIRST, SECOND = "2026-11-28", "2026-11-29"
+
+# `stancewire <args>` that SIGKILLs itself at a publish step: "staged" (before the staged files
+# are moved), "moved" (moved, before the commit) or "committed" (just after the commit).
+CRASHING_CLI = textwrap.dedent(
+    """
+    import functools, os, signal, sys
+    from flows import cli
+    from flows.storage import Warehouse
+
+    def crash(*_):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def around(name, before=crash, after=lambda *_: None):
+        step = getattr(Warehouse, name)
+
+        @functools.wraps(step)
+        def wrapped(self, *args, **kwargs):
+            before()
+            result = step(self, *args, **kwargs)
+            after()
+            return result
+
+        setattr(Warehouse, name, wrapped)
+
+    crash_at, argv = sys.argv[1], sys.argv[2:]
+    if crash_at == "staged":
+        around("_move_staged")
+    elif crash_at == "moved":
+        around("_commit")
+    elif crash_at == "committed":
+        around("_commit", before=lambda *_: None, after=crash)
+    else:
+        raise SystemExit(f"unknown crash step {crash_at!r}")
+    sys.exit(cli.main(argv))
+    """
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +84,10 @@ def run_cli(
     from prefect.settings import get_current_settings
 
     env = {**os.environ, "PREFECT_API_URL": str(get_current_settings().api.url), "STANCEWIRE_DATA_DOCS": "0"}
-    env.pop("STANCEWIRE_CRASH_AT", None)
-    if crash_at:
-        env["STANCEWIRE_CRASH_AT"] = crash_at
+    launch = ["-c", CRASHING_CLI, crash_at] if crash_at else ["-m", "flows.cli"]
     command = [
         sys.executable,
-        "-m",
-        "flows.cli",
+        *launch,
         "run",
         "--inbox",
         str(inbox),

@@ -52,7 +52,7 @@ def wait_for_empty_session(sid: int, seconds: float = 5) -> dict[int, str]:
 
 def cli_env() -> dict[str, str]:
     env = {**os.environ, "STANCEWIRE_DATA_DOCS": "0", "STANCEWIRE_WORKERS": "1"}
-    for name in ("PREFECT_API_URL", "STANCEWIRE_CRASH_AT", "STANCEWIRE_WAREHOUSE"):
+    for name in ("PREFECT_API_URL", "STANCEWIRE_WAREHOUSE"):
         env.pop(name, None)  # no API: the run starts Prefect's temporary server
     return env
 
