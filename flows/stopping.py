@@ -58,7 +58,7 @@ class StopOnSignal:
     process with ``os._exit(128 + signal)``: Python's own exit would wait for Prefect's task
     threads and flush its logs to the stopped server. Should the unwinding take longer than
     ``UNWIND_SECONDS`` (a task thread still busy), a watcher thread does the same from there,
-    removing the lock file itself.
+    releasing the lock itself (the exit would release it too, but leave its file behind).
 
     During a flow run Prefect replaces the SIGTERM handler with its own, which raises
     ``TerminationSignal`` and calls the previous handler (this one) only once the flow has
@@ -168,9 +168,9 @@ class StopOnSignal:
                 time.sleep(1)
         signum = self.signum if self.signum is not None else signal.SIGTERM
         _stop_processes(CHILD_STOP_SECONDS)
-        # Forced, the flow's `with warehouse.lock(...)` has not unwound; otherwise it has, unless
-        # the signal landed between the lock file's creation and its `try`.
-        self._store.release_own_lock()
+        # Forced, the flow's `with warehouse.lock(...)` has not unwound; otherwise it has, and
+        # this process holds no lock any more (nothing to do).
+        self._store.write_lock.release_own()
         published = _read_bytes(self._store.manifest_path) != self._manifest_before
         outcome = (
             "its output had been published before the signal" if published else "nothing of it was published"
@@ -288,6 +288,17 @@ def _signal_all(pids: Sequence[int], signum: int) -> None:
             os.kill(pid, signum)
 
 
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with that pid exists (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _running(pids: Sequence[int], servers: Sequence[Any]) -> list[int]:
     """Those of ``pids`` not yet ended and reaped; reaps the ones that are this process's children."""
     for server in servers:
@@ -297,12 +308,7 @@ def _running(pids: Sequence[int], servers: Sequence[Any]) -> list[int]:
         with contextlib.suppress(ChildProcessError):  # a grandchild, or reaped by its Popen
             if os.waitpid(pid, os.WNOHANG)[0] == pid:
                 continue
-        if os.path.isdir("/proc/self"):
-            gone = _parent_pid(pid) is None
-        else:
-            from flows.storage import pid_alive  # loaded already: the run has its warehouse
-
-            gone = not pid_alive(pid)
+        gone = _parent_pid(pid) is None if os.path.isdir("/proc/self") else not _pid_alive(pid)
         if not gone:
             left.append(pid)
     return left

@@ -9,6 +9,7 @@ Layout of a warehouse::
     quarantine/run_date=YYYY-MM-DD/<file>              copies of inbox files that were rejected
     reports/                                           Data Docs and other reports
     stancewire.duckdb                                  a view per table over its committed files
+    .lock                                              the single writer's lock (flows.warehouse_lock)
 
 A run writes every chunk into its staging folder; only when every stage has
 passed validation are the staged files moved beside the published ones and made
@@ -26,10 +27,8 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +36,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+# WarehouseBusy is raised by Warehouse.lock: importable from here, as callers know the Warehouse.
+from flows.warehouse_lock import WarehouseBusy as WarehouseBusy
+from flows.warehouse_lock import WriteLock
 from stages.schemas import SCHEMAS
 
 if TYPE_CHECKING:  # duckdb is imported where the catalog is used: the stage workers never load it
@@ -81,7 +83,6 @@ READY_VIEWS: dict[str, tuple[tuple[str, ...], str, str]] = {
         """,
     ),
 }
-LOCK_FILE = ".lock"
 MANIFEST_FILE = "_manifest.json"
 
 
@@ -91,21 +92,6 @@ class SchemaError(ValueError):
 
 class UnmanagedFiles(RuntimeError):
     """Table files in a folder that has no manifest: not this warehouse's to delete."""
-
-
-class WarehouseBusy(RuntimeError):
-    """Another live run holds the warehouse's write lock."""
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process of this host with that pid exists (one of another user's counts)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def to_arrow(table: str, frame: pd.DataFrame, run_id: str) -> pa.Table:
@@ -135,6 +121,7 @@ class Warehouse:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.write_lock = WriteLock(root)
 
     @property
     def catalog_path(self) -> Path:
@@ -144,74 +131,14 @@ class Warehouse:
     def reports_dir(self) -> Path:
         return self.root / "reports"
 
-    @property
-    def lock_path(self) -> Path:
-        return self.root / LOCK_FILE
-
-    def lock_holder(self) -> dict[str, object] | None:
-        """Who holds the write lock, if a live process on this host does (a dead holder's lock is stale)."""
-        try:
-            holder: dict[str, object] = json.loads(self.lock_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            return {"owner": "unknown", "pid": -1, "host": "?", "since": "?"}  # unreadable: assume held
-        if holder.get("host") == socket.gethostname() and not pid_alive(int(str(holder.get("pid", -1)))):
-            return None
-        return holder
-
-    def release_own_lock(self) -> None:
-        """Remove the write lock if this process holds it, as ``lock``'s own ``finally`` does: for
-        an exit that skips that ``finally`` (a forced stop, ``flows.stopping``)."""
-        holder = self.lock_holder()
-        if (
-            holder is not None
-            and holder.get("pid") == os.getpid()
-            and holder.get("host") == socket.gethostname()
-        ):
-            self.lock_path.unlink(missing_ok=True)
-
     def ensure_free(self) -> None:
         """Raise ``WarehouseBusy``, naming the holder, when a live run holds the write lock."""
-        holder = self.lock_holder()
-        if holder is not None:
-            raise WarehouseBusy(
-                f"another run ({holder.get('owner')}, pid {holder.get('pid')} on {holder.get('host')}) "
-                f"has been writing {self.root} since {holder.get('since')}; try again when it ends"
-            )
+        self.write_lock.ensure_free()
 
-    @contextmanager
-    def lock(self, owner: str) -> Iterator[None]:
-        """Hold the warehouse's single-writer lock; a second writer gets ``WarehouseBusy`` at once.
-
-        The lock is a file created exclusively, holding the owner, pid, host and start time;
-        a lock left by a process that is no longer running on this host is taken over.
-        """
-        self.root.mkdir(parents=True, exist_ok=True)
-        record = json.dumps(
-            {
-                "owner": owner,
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-                "since": datetime.now(UTC).isoformat(),
-            }
-        )
-        for _ in range(2):
-            try:
-                fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                self.ensure_free()
-                self.lock_path.unlink(missing_ok=True)  # stale: its process is gone
-                continue
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(record)
-            break
-        else:
-            raise WarehouseBusy(f"could not take the write lock of {self.root}")
-        try:
-            yield
-        finally:
-            self.lock_path.unlink(missing_ok=True)
+    def lock(self, owner: str) -> contextlib.AbstractContextManager[None]:
+        """Hold the warehouse's single-writer lock for a ``with`` block; a second writer gets
+        ``WarehouseBusy`` at once (``flows.warehouse_lock``)."""
+        return self.write_lock.hold(owner)
 
     def _staging(self, run_id: str) -> Path:
         return self.root / "_staging" / run_id

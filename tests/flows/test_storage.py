@@ -109,26 +109,6 @@ def test_quarantine_keeps_the_bytes(tmp_path: Path) -> None:
     assert path.read_bytes() == b"\x00\x01" and path.is_relative_to(tmp_path / "quarantine")
 
 
-def test_one_writer_at_a_time_and_a_dead_writers_lock_is_taken_over(tmp_path: Path) -> None:
-    import json
-    import os
-    import socket
-
-    from flows.storage import WarehouseBusy
-
-    wh = Warehouse(tmp_path)
-    with wh.lock("run-1"):
-        assert wh.lock_holder() is not None
-        with pytest.raises(WarehouseBusy, match=r"another run \(run-1, pid \d+"), wh.lock("run-2"):
-            pass
-    assert not wh.lock_path.exists(), "released on exit"
-    dead = {"owner": "crashed", "pid": 2**22 + 12345, "host": socket.gethostname(), "since": "yesterday"}
-    wh.lock_path.write_text(json.dumps(dead))
-    assert wh.lock_holder() is None, "a lock whose process is gone is stale"
-    with wh.lock("run-3"):
-        assert json.loads(wh.lock_path.read_text())["pid"] == os.getpid()
-
-
 def test_table_files_without_a_manifest_are_refused_not_deleted(tmp_path: Path) -> None:
     stray = tmp_path / "stances" / "run_date=2026-01-01" / "part-old.parquet"
     stray.parent.mkdir(parents=True)
