@@ -1,4 +1,4 @@
-"""All reading and writing of tables: Parquet datasets under a warehouse folder, and the DuckDB catalog.
+"""All reading and writing of tables: Parquet datasets under a warehouse folder (``Warehouse``).
 
 Layout of a warehouse::
 
@@ -17,8 +17,10 @@ visible, all tables at once, by one atomic rename of the manifest. Readers (the
 DuckDB views, ``read_table``) see only the files the manifest names, so a run
 killed at any moment leaves the warehouse as it was; ``recover()`` removes what it
 left behind.
-Nothing outside this module touches these paths, so another store or engine can
-replace it without changing ``stages/``.
+Its two other parts have modules of their own: the single-writer lock (``flows.warehouse_lock``)
+and the DuckDB catalog over the committed files (``flows.catalog``). Nothing outside these three
+modules touches these paths, so another store or engine can replace them without changing
+``stages/``.
 """
 
 from __future__ import annotations
@@ -36,53 +38,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from flows.catalog import Catalog
+
 # WarehouseBusy is raised by Warehouse.lock: importable from here, as callers know the Warehouse.
 from flows.warehouse_lock import WarehouseBusy as WarehouseBusy
 from flows.warehouse_lock import WriteLock
 from stages.schemas import SCHEMAS
 
-if TYPE_CHECKING:  # duckdb is imported where the catalog is used: the stage workers never load it
+if TYPE_CHECKING:
     import duckdb
 
-CATALOG_FILE = "stancewire.duckdb"
-# Ready-made views over the table views (documented in the README):
-# name -> (tables it reads, its description, SQL).
-READY_VIEWS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    # One row per (source, target, day): the stance counts over every run date, and the net
-    # score (favor - against) / total in -1..1.
-    "dyads": (
-        ("stance_daily",),
-        "stance counts and net score (favor - against) / total per (source, target, day), all run dates",
-        """
-        SELECT source_actor, target_actor, day,
-               sum(n_favor)::BIGINT AS n_favor, sum(n_against)::BIGINT AS n_against,
-               sum(n_neutral)::BIGINT AS n_neutral, sum(n_total)::BIGINT AS n_total,
-               round((sum(n_favor) - sum(n_against)) / sum(n_total), 4) AS net_score,
-               round(sum(mean_score * n_total) / sum(n_total), 4) AS mean_score
-        FROM stance_daily
-        GROUP BY source_actor, target_actor, day
-        """,
-    ),
-    # One row per (sentence, speaker) whose stance rests on quoted words: who said what, the
-    # words inside the quotation marks, the whole sentence and its article.
-    "quotes": (
-        ("stances", "sentences", "articles"),
-        "who said what: speaker, quoted words, sentence and article of stances resting on quotes",
-        """
-        SELECT s.run_date, s.article_id, s.sentence_index, s.speaker, s.source_actor,
-               string_agg(DISTINCT s.target_actor, ', ' ORDER BY s.target_actor) AS target_actors,
-               array_to_string(regexp_extract_all(t.text, '["“]([^"”]{2,})["”]', 1), ' … ')
-                   AS quoted_words,
-               t.text AS sentence, a.title, a.outlet, a.url, a.published_at, a.source_path
-        FROM stances s
-        JOIN sentences t ON t.article_id = s.article_id AND t.sentence_index = s.sentence_index
-                        AND t.run_date = s.run_date
-        JOIN articles a ON a.article_id = s.article_id
-        WHERE s.is_quote AND regexp_matches(t.text, '["“][^"”]{2,}["”]')
-        GROUP BY ALL
-        """,
-    ),
-}
 MANIFEST_FILE = "_manifest.json"
 
 
@@ -112,25 +77,28 @@ def _partition(run_date: date) -> str:
     return f"run_date={run_date.isoformat()}"
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 class Warehouse:
-    """A warehouse folder: staged writes, atomic publish, reads and the DuckDB catalog."""
+    """A warehouse folder: staged writes, atomic publish, recovery and reads of its tables, its
+    reports, quarantine and backfill progress; its lock and catalog are parts of their own."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.write_lock = WriteLock(root)
+        self.catalog = Catalog(root)
 
     @property
     def catalog_path(self) -> Path:
-        return self.root / CATALOG_FILE
+        return self.catalog.path
 
     @property
     def reports_dir(self) -> Path:
         return self.root / "reports"
 
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST_FILE
+
+    # --- the one writer ---------------------------------------------------------------------------
     def ensure_free(self) -> None:
         """Raise ``WarehouseBusy``, naming the holder, when a live run holds the write lock."""
         self.write_lock.ensure_free()
@@ -140,13 +108,7 @@ class Warehouse:
         ``WarehouseBusy`` at once (``flows.warehouse_lock``)."""
         return self.write_lock.hold(owner)
 
-    def _staging(self, run_id: str) -> Path:
-        return self.root / "_staging" / run_id
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.root / MANIFEST_FILE
-
+    # --- the manifest: what is published ----------------------------------------------------------
     def manifest(self) -> dict[str, list[str]]:
         """The committed files of every table (paths relative to the warehouse), the one source of truth."""
         try:
@@ -161,11 +123,14 @@ class Warehouse:
             self.manifest_path, json.dumps({"files": {t: sorted(f) for t, f in files.items()}}, indent=0)
         )
 
-    # --- writing a run -------------------------------------------------------------------------
+    # --- writing a run ----------------------------------------------------------------------------
     def begin(self, run_id: str) -> None:
         """Prepare a run: drop what a run that died before its commit left behind."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.recover()
+
+    def _staging(self, run_id: str) -> Path:
+        return self.root / "_staging" / run_id
 
     def _part_path(self, run_id: str, table: str, run_date: date, part: str) -> Path:
         return self._staging(run_id) / table / _partition(run_date) / f"part-{run_id}-{part}.parquet"
@@ -183,10 +148,6 @@ class Warehouse:
     def read_part(self, run_id: str, table: str, run_date: date, part: str) -> pd.DataFrame:
         """One staged chunk of ``table`` (what ``write_part`` wrote under that part name)."""
         return _read_files(table, [self._part_path(run_id, table, run_date, part)], None)
-
-    def committed_rows(self, rel_path: str) -> int:
-        """Rows of one committed file (from its footer, without reading the data)."""
-        return int(pq.ParquetFile(self.root / rel_path).metadata.num_rows)
 
     def read_staged(self, run_id: str, table: str, columns: list[str] | None = None) -> pd.DataFrame:
         """Every staged chunk of ``table`` for this run, in part order."""
@@ -262,6 +223,48 @@ class Warehouse:
                 if path.relative_to(self.root).as_posix() not in committed:
                     path.unlink()
 
+    # --- reading ----------------------------------------------------------------------------------
+    def run_dates(self, table: str, first: date = date.min, last: date = date.max) -> list[date]:
+        """The run dates from ``first`` to ``last`` with committed files of ``table``, in order."""
+        found = {
+            date.fromisoformat(f.split("/")[1].removeprefix("run_date=")) for f in self.manifest()[table]
+        }
+        return sorted(d for d in found if first <= d <= last)
+
+    def committed_files(self, table: str, run_date: date) -> list[str]:
+        """The committed files of one table and run date (paths relative to the warehouse), in order."""
+        return sorted(f for f in self.manifest()[table] if f"/{_partition(run_date)}/" in f)
+
+    def committed_rows(self, rel_path: str) -> int:
+        """Rows of one committed file (from its footer, without reading the data)."""
+        return int(pq.ParquetFile(self.root / rel_path).metadata.num_rows)
+
+    def read_committed(self, table: str, rel_path: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """One committed file of ``table`` (a path from ``committed_files``)."""
+        return _read_files(table, [self.root / rel_path], columns)
+
+    def read_table(
+        self, table: str, run_date: date | None = None, columns: list[str] | None = None
+    ) -> pd.DataFrame:
+        """A published table (one run date, or all), without the ``run_date`` partition column."""
+        files = self.manifest()[table] if run_date is None else self.committed_files(table, run_date)
+        return _read_files(table, [self.root / f for f in files], columns)
+
+    def tables(self) -> list[str]:
+        """Tables with at least one committed file."""
+        return [t for t, files in self.manifest().items() if files]
+
+    # --- the DuckDB catalog (flows.catalog) -------------------------------------------------------
+    def refresh_catalog(self) -> None:
+        """(Re)create the DuckDB file with one view per table over its committed Parquet files only."""
+        self.catalog.refresh(self.manifest())
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A read-only DuckDB connection to the catalog that reads files inside the warehouse only
+        (``flows.catalog.Catalog.connect``)."""
+        return self.catalog.connect()
+
+    # --- reports and quarantine -------------------------------------------------------------------
     def write_report(self, name: str, text: str) -> Path:
         """Write (atomically) a file under ``reports/``; returns its path."""
         target = self.reports_dir / name
@@ -276,7 +279,7 @@ class Warehouse:
         target.write_bytes(data)
         return target
 
-    # --- backfill progress --------------------------------------------------------------------------
+    # --- backfill progress ------------------------------------------------------------------------
     def _backfill_path(self, first: date, last: date) -> Path:
         return self.root / "_backfill" / f"{first.isoformat()}_{last.isoformat()}.json"
 
@@ -302,107 +305,6 @@ class Warehouse:
         with contextlib.suppress(OSError):
             path.parent.rmdir()  # only when no other backfill is under way
 
-    # --- reading -------------------------------------------------------------------------------
-    def run_dates(self, table: str, first: date = date.min, last: date = date.max) -> list[date]:
-        """The run dates from ``first`` to ``last`` with committed files of ``table``, in order."""
-        found = {
-            date.fromisoformat(f.split("/")[1].removeprefix("run_date=")) for f in self.manifest()[table]
-        }
-        return sorted(d for d in found if first <= d <= last)
-
-    def committed_files(self, table: str, run_date: date) -> list[str]:
-        """The committed files of one table and run date (paths relative to the warehouse), in order."""
-        return sorted(f for f in self.manifest()[table] if f"/{_partition(run_date)}/" in f)
-
-    def read_committed(self, table: str, rel_path: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """One committed file of ``table`` (a path from ``committed_files``)."""
-        return _read_files(table, [self.root / rel_path], columns)
-
-    def tables(self) -> list[str]:
-        """Tables with at least one committed file."""
-        return [t for t, files in self.manifest().items() if files]
-
-    def read_table(
-        self, table: str, run_date: date | None = None, columns: list[str] | None = None
-    ) -> pd.DataFrame:
-        """A published table (one run date, or all), without the ``run_date`` partition column."""
-        files = self.manifest()[table] if run_date is None else self.committed_files(table, run_date)
-        return _read_files(table, [self.root / f for f in files], columns)
-
-    def refresh_catalog(self) -> None:
-        """(Re)create the DuckDB file with one view per table over its committed Parquet files only."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        files = self.manifest()
-        import duckdb
-
-        with duckdb.connect(str(self.catalog_path)) as con:
-            for table, names in files.items():
-                if not names:
-                    continue
-                paths = ", ".join(_sql_string(str((self.root / f).resolve())) for f in names)
-                con.execute(
-                    f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{paths}], "
-                    "hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true)"
-                )
-                _comment(con, table, SCHEMAS[table])
-            for view, (needs, description, sql) in READY_VIEWS.items():
-                if all(files[t] for t in needs):
-                    con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")
-                    con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(description)}")
-
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """A read-only DuckDB connection to the catalog that reads files inside the warehouse only.
-
-        The views read the committed Parquet files by their absolute paths under the warehouse;
-        any other file (``read_text('/etc/passwd')``, a sibling folder ``<warehouse>-other/``, a
-        symlink leading out) is refused with ``duckdb.PermissionException``, and the connection
-        cannot turn that off again (see ``_confine``).
-        """
-        if not self.catalog_path.exists():
-            raise FileNotFoundError(
-                f"no warehouse catalog at {self.catalog_path}: run `stancewire run` first"
-            )
-        import duckdb
-
-        con = duckdb.connect(str(self.catalog_path), read_only=True)
-        try:
-            _confine(con, self.root)
-        except BaseException:
-            con.close()
-            raise
-        return con
-
-
-def _confine(con: duckdb.DuckDBPyConnection, root: Path) -> None:
-    """Let ``con``'s database read and write files under ``root`` only, and lock its configuration
-    so that no statement (``SET``, ``RESET``, ``PRAGMA``) can widen that again.
-
-    DuckDB takes these settings only as statements on a started database (its ``connect(config=)``
-    refuses ``allowed_directories`` "before the database is started"), and in this order: once
-    external access is off, ``allowed_directories`` can no longer be changed. DuckDB resolves
-    symlinks both in the allowed folder and in every path it checks, so the warehouse's real path
-    is given (the views name resolved paths too) and a symlink inside it that leads out is refused.
-    All connections of one process to one database file share one instance, hence one
-    configuration: a second connection finds it locked already and only checks it.
-    """
-    allowed = os.path.join(root.resolve(), "")  # a trailing "/": "<root>-other/" is outside
-    # Each result is fetched whole: DuckDB's next query on a connection discards a pending one.
-    (locked,) = con.execute("SELECT current_setting('lock_configuration')").fetchall()[0]
-    if not locked:
-        con.execute("SET allowed_directories = ?", [[allowed]])
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-    external, directories, locked = con.execute(
-        "SELECT current_setting('enable_external_access'), current_setting('allowed_directories'), "
-        "current_setting('lock_configuration')"
-    ).fetchall()[0]
-    # DuckDB adds the database's own temporary folder (<catalog>.tmp/, inside the warehouse).
-    if external or not locked or not all(str(d).startswith(allowed) for d in directories):
-        raise PermissionError(
-            f"the DuckDB database of {root} is open in this process with other file access "
-            f"settings (external access {external}, allowed {directories}): close that connection first"
-        )
-
 
 def replace_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and one atomic rename: readers see the
@@ -410,16 +312,6 @@ def replace_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-
-
-def _comment(con: duckdb.DuckDBPyConnection, view: str, schema: pa.Schema) -> None:
-    """The table's and its columns' descriptions as DuckDB comments (``duckdb_columns().comment``)."""
-    description = (schema.metadata or {}).get(b"description", b"").decode()
-    con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(description)}")
-    for field in schema:
-        text = (field.metadata or {}).get(b"description", b"").decode()
-        con.execute(f"COMMENT ON COLUMN {view}.{field.name} IS {_sql_string(text)}")
-    con.execute(f"COMMENT ON COLUMN {view}.run_date IS 'the run date (hive partition)'")
 
 
 def _read_files(table: str, files: list[Path], columns: list[str] | None) -> pd.DataFrame:

@@ -1,0 +1,157 @@
+"""The DuckDB catalog of a warehouse: ``<warehouse>/stancewire.duckdb``, a view per table over its
+committed Parquet files (with the tables' and columns' descriptions as comments) and the
+ready-made views, and the confined, read-only connections ``stancewire sql`` and the reports use.
+
+duckdb is imported where the catalog is used: the stage workers never load it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from stages.schemas import SCHEMAS
+
+if TYPE_CHECKING:
+    import duckdb
+
+CATALOG_FILE = "stancewire.duckdb"
+# Ready-made views over the table views (documented in the README):
+# name -> (tables it reads, its description, SQL).
+READY_VIEWS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # One row per (source, target, day): the stance counts over every run date, and the net
+    # score (favor - against) / total in -1..1.
+    "dyads": (
+        ("stance_daily",),
+        "stance counts and net score (favor - against) / total per (source, target, day), all run dates",
+        """
+        SELECT source_actor, target_actor, day,
+               sum(n_favor)::BIGINT AS n_favor, sum(n_against)::BIGINT AS n_against,
+               sum(n_neutral)::BIGINT AS n_neutral, sum(n_total)::BIGINT AS n_total,
+               round((sum(n_favor) - sum(n_against)) / sum(n_total), 4) AS net_score,
+               round(sum(mean_score * n_total) / sum(n_total), 4) AS mean_score
+        FROM stance_daily
+        GROUP BY source_actor, target_actor, day
+        """,
+    ),
+    # One row per (sentence, speaker) whose stance rests on quoted words: who said what, the
+    # words inside the quotation marks, the whole sentence and its article.
+    "quotes": (
+        ("stances", "sentences", "articles"),
+        "who said what: speaker, quoted words, sentence and article of stances resting on quotes",
+        """
+        SELECT s.run_date, s.article_id, s.sentence_index, s.speaker, s.source_actor,
+               string_agg(DISTINCT s.target_actor, ', ' ORDER BY s.target_actor) AS target_actors,
+               array_to_string(regexp_extract_all(t.text, '["“]([^"”]{2,})["”]', 1), ' … ')
+                   AS quoted_words,
+               t.text AS sentence, a.title, a.outlet, a.url, a.published_at, a.source_path
+        FROM stances s
+        JOIN sentences t ON t.article_id = s.article_id AND t.sentence_index = s.sentence_index
+                        AND t.run_date = s.run_date
+        JOIN articles a ON a.article_id = s.article_id
+        WHERE s.is_quote AND regexp_matches(t.text, '["“][^"”]{2,}["”]')
+        GROUP BY ALL
+        """,
+    ),
+}
+
+
+class Catalog:
+    """The DuckDB file of the warehouse folder ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def path(self) -> Path:
+        return self.root / CATALOG_FILE
+
+    def refresh(self, files: dict[str, list[str]]) -> None:
+        """(Re)create the DuckDB file with one view per table over ``files``, its committed Parquet
+        files (paths relative to the warehouse, the manifest's), and the ready-made views whose
+        tables have files."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        import duckdb
+
+        with duckdb.connect(str(self.path)) as con:
+            for table, names in files.items():
+                if not names:
+                    continue
+                paths = ", ".join(_sql_string(str((self.root / f).resolve())) for f in names)
+                con.execute(
+                    f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{paths}], "
+                    "hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true)"
+                )
+                _comment(con, table, SCHEMAS[table])
+            for view, (needs, description, sql) in READY_VIEWS.items():
+                if all(files[t] for t in needs):
+                    con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")
+                    con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(description)}")
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A read-only DuckDB connection to the catalog that reads files inside the warehouse only.
+
+        The views read the committed Parquet files by their absolute paths under the warehouse;
+        any other file (``read_text('/etc/passwd')``, a sibling folder ``<warehouse>-other/``, a
+        symlink leading out) is refused with ``duckdb.PermissionException``, and the connection
+        cannot turn that off again (see ``_confine``).
+        """
+        if not self.path.exists():
+            raise FileNotFoundError(f"no warehouse catalog at {self.path}: run `stancewire run` first")
+        import duckdb
+
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            _confine(con, self.root)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+
+def _confine(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """Let ``con``'s database read and write files under ``root`` only, and lock its configuration
+    so that no statement (``SET``, ``RESET``, ``PRAGMA``) can widen that again.
+
+    DuckDB takes these settings only as statements on a started database (its ``connect(config=)``
+    refuses ``allowed_directories`` "before the database is started"), and in this order: once
+    external access is off, ``allowed_directories`` can no longer be changed. DuckDB resolves
+    symlinks both in the allowed folder and in every path it checks, so the warehouse's real path
+    is given (the views name resolved paths too) and a symlink inside it that leads out is refused.
+    All connections of one process to one database file share one instance, hence one
+    configuration: a second connection finds it locked already and only checks it.
+    """
+    allowed = os.path.join(root.resolve(), "")  # a trailing "/": "<root>-other/" is outside
+    # Each result is fetched whole: DuckDB's next query on a connection discards a pending one.
+    (locked,) = con.execute("SELECT current_setting('lock_configuration')").fetchall()[0]
+    if not locked:
+        con.execute("SET allowed_directories = ?", [[allowed]])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    external, directories, locked = con.execute(
+        "SELECT current_setting('enable_external_access'), current_setting('allowed_directories'), "
+        "current_setting('lock_configuration')"
+    ).fetchall()[0]
+    # DuckDB adds the database's own temporary folder (<catalog>.tmp/, inside the warehouse).
+    if external or not locked or not all(str(d).startswith(allowed) for d in directories):
+        raise PermissionError(
+            f"the DuckDB database of {root} is open in this process with other file access "
+            f"settings (external access {external}, allowed {directories}): close that connection first"
+        )
+
+
+def _comment(con: duckdb.DuckDBPyConnection, view: str, schema: pa.Schema) -> None:
+    """The table's and its columns' descriptions as DuckDB comments (``duckdb_columns().comment``)."""
+    description = (schema.metadata or {}).get(b"description", b"").decode()
+    con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(description)}")
+    for field in schema:
+        text = (field.metadata or {}).get(b"description", b"").decode()
+        con.execute(f"COMMENT ON COLUMN {view}.{field.name} IS {_sql_string(text)}")
+    con.execute(f"COMMENT ON COLUMN {view}.run_date IS 'the run date (hive partition)'")
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
