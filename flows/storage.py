@@ -250,10 +250,6 @@ class Warehouse:
         files = self.manifest()[table] if run_date is None else self.committed_files(table, run_date)
         return _read_files(table, [self.root / f for f in files], columns)
 
-    def tables(self) -> list[str]:
-        """Tables with at least one committed file."""
-        return [t for t, files in self.manifest().items() if files]
-
     # --- the DuckDB catalog (flows.catalog) -------------------------------------------------------
     def refresh_catalog(self) -> None:
         """(Re)create the DuckDB file with one view per table over its committed Parquet files only."""
