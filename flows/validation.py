@@ -1,6 +1,9 @@
-"""Great Expectations validation of table frames against ``expectations/<table>.json``.
+"""Great Expectations validation of table frames against each table's suite.
 
-Suites are plain GX 1.x suite JSON, reviewed like code. Each run builds them on an
+A table's suite is the structural checks derived from its declaration (``stages/tables.py``:
+column order, not-null, allowed values) followed by the hand-written rules of
+``expectations/<table>.json`` (ranges, uniqueness, pair order, patterns), plain GX 1.x suite
+JSON reviewed like code. Each run builds the suites on an
 ephemeral context (file contexts are not idempotent) and validates pandas frames
 (GX's SQL/DuckDB route failed silently here). GX is imported lazily: the import
 alone costs seconds. When a reports folder is given, every validation also updates
@@ -18,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from stages.schemas import TABLES
+from stages.schemas import TABLES, structural_expectations
 
 
 class ValidationFailed(RuntimeError):
@@ -48,12 +51,24 @@ class TableValidation:
 
 
 def load_suite(expectations_dir: Path, table: str) -> dict[str, Any]:
-    """The suite JSON of ``table``; its ``name`` must be the table's name."""
+    """The whole suite of ``table``: its derived structural checks, then the rules of
+    ``expectations/<table>.json``, whose ``name`` must be the table's name and which must not
+    repeat a derived check."""
     path = expectations_dir / f"{table}.json"
     suite: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if suite.get("name") != table:
         raise ValueError(f"{path}: suite name {suite.get('name')!r} should be {table!r}")
-    return suite
+    derived = structural_expectations(table)
+    keys = {_key(e) for e in derived}
+    repeated = [e["type"] for e in suite.get("expectations", []) if _key(e) in keys]
+    if repeated:
+        raise ValueError(f"{path}: derived from the table's declaration, remove: {repeated}")
+    return {**suite, "expectations": derived + suite.get("expectations", [])}
+
+
+def _key(expectation: dict[str, Any]) -> tuple[str, str]:
+    """What makes two expectations the same check: their type and kwargs."""
+    return expectation["type"], json.dumps(expectation.get("kwargs", {}), sort_keys=True)
 
 
 def _describe(config: Any) -> str:
