@@ -10,7 +10,7 @@ from datetime import date
 
 import pandas as pd
 
-from stages.schemas import columns
+from stages.schemas import STANCE_LABELS, frame
 
 
 def article_days(articles: pd.DataFrame, run_date: date) -> pd.DataFrame:
@@ -46,20 +46,15 @@ def aggregate_daily(stances: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
     if merged["day"].isna().any():
         missing = sorted(merged.loc[merged["day"].isna(), "article_id"].unique())[:5]
         raise ValueError(f"stances refer to articles with no day: {missing}")
-    for label in ("favor", "against", "neutral"):
+    for label in STANCE_LABELS:
         merged[f"n_{label}"] = (merged["stance"] == label).astype("int64")
     grouped = (
         merged.groupby(["day", "source_actor", "target_actor"], sort=True)
         .agg(
-            n_favor=("n_favor", "sum"),
-            n_against=("n_against", "sum"),
-            n_neutral=("n_neutral", "sum"),
+            **{f"n_{label}": (f"n_{label}", "sum") for label in STANCE_LABELS},
             n_total=("stance", "size"),
             mean_score=("score", "mean"),
         )
         .reset_index()
     )
-    for col in ("n_favor", "n_against", "n_neutral", "n_total"):
-        grouped[col] = grouped[col].astype("int64")
-    grouped["mean_score"] = grouped["mean_score"].astype("float64").round(6)
-    return grouped[columns("stance_daily")]
+    return frame("stance_daily", grouped.assign(mean_score=grouped["mean_score"].astype("float64").round(6)))

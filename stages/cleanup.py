@@ -30,7 +30,7 @@ import ftfy
 import pandas as pd
 
 from stages import patterns as P
-from stages.schemas import columns
+from stages.schemas import columns, frame
 
 HEADING_MAX_WORDS = 10
 # A headline inside a block of wrapped lines is shorter than this share of the widest line;
@@ -379,10 +379,4 @@ def cleanup(
             removed_cols["article_id"].append(article_id)
             for key, value in row.items():
                 removed_cols[key].append(value)
-    para = pd.DataFrame(para_cols)
-    rem = pd.DataFrame(removed_cols)
-    for frame, index_col in ((para, "paragraph_index"), (rem, "removed_index")):
-        frame[index_col] = frame[index_col].astype("int32")
-        frame["raw_start"] = frame["raw_start"].astype("int64")
-        frame["raw_end"] = frame["raw_end"].astype("int64")
-    return para, rem
+    return frame("paragraphs", para_cols), frame("removed", removed_cols)

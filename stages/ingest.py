@@ -46,7 +46,7 @@ from stages.decode import (
     gunzip,
     is_gzip_name,
 )
-from stages.schemas import columns
+from stages.schemas import columns, frame
 
 TEXT_EXTENSIONS = (".txt",)
 JSONL_EXTENSIONS = (".jsonl",)
@@ -411,10 +411,8 @@ def ingest(
         else pd.Timestamp(ingested_at, tz=UTC)
     )
     art = pd.DataFrame(articles, columns=[c for c in columns("articles") if c != "ingested_at"])
-    art["source_line"] = art["source_line"].astype("Int64")
     art["published_at"] = pd.to_datetime(art["published_at"], utc=True)
-    art["ingested_at"] = pd.Series([ts] * len(art), index=art.index, dtype="datetime64[us, UTC]")
-    return art[columns("articles")], _rejects_frame(rejects)
+    return frame("articles", art.assign(ingested_at=ts)), _rejects_frame(rejects)
 
 
 def file_sha256(raw: RawFile) -> str | None:
@@ -440,9 +438,7 @@ def file_ledger(files: Sequence[RawFile], articles: pd.DataFrame, rejects: pd.Da
         for raw in files
         if (digest := file_sha256(raw)) is not None
     ]
-    return pd.DataFrame(rows, columns=columns("files")).astype(
-        {"size_bytes": "int64", "n_articles": "int64", "n_rejects": "int64"}
-    )
+    return frame("files", rows)
 
 
 def language_rejects(
@@ -479,7 +475,4 @@ def language_rejects(
 
 def _rejects_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """A ``rejects`` frame of reject rows (no quarantine path yet: the flow decides that)."""
-    rej = pd.DataFrame(rows, columns=["source_path", "source_line", "reason", "detail", "file_sha256"])
-    rej["source_line"] = rej["source_line"].astype("Int64")
-    rej["quarantined_path"] = pd.Series([None] * len(rej), index=rej.index, dtype="str")
-    return rej[columns("rejects")]
+    return frame("rejects", rows)

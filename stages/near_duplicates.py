@@ -29,6 +29,8 @@ import pandas as pd
 from datasketch import MinHash
 from datasketch.minhash import _fmix
 
+from stages.schemas import frame
+
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 SEED = 1
@@ -132,9 +134,7 @@ def signatures(articles: pd.DataFrame) -> pd.DataFrame:
         if signed is not None:
             ids.append(str(article_id))
             values.append(signed)
-    return pd.DataFrame(
-        {"article_id": pd.Series(ids, dtype="str"), "minhash": pd.Series(values, dtype=object)}
-    )
+    return frame("article_signatures", {"article_id": ids, "minhash": values})
 
 
 def signature_matrix(frame: pd.DataFrame) -> np.ndarray:

@@ -45,7 +45,7 @@ import pandas as pd
 
 from stages import patterns as P
 from stages.cleanup import clean_article
-from stages.schemas import columns
+from stages.schemas import columns, frame
 
 # A segmenter takes a paragraph's text and returns (start, end) character spans of its sentences.
 Segmenter = Callable[[str], Iterable[tuple[int, int]]]
@@ -304,9 +304,4 @@ def split_sentences(
         cols["is_heading"] += [is_heading] * n
         cols["language"] += [language] * n
         cols["cut_at_limit"] += [cut for _, _, cut in spans]
-    out = pd.DataFrame(cols, columns=columns("sentences"))
-    for col in ("sentence_index", "paragraph_index", "char_start", "char_end"):
-        out[col] = out[col].astype("int32")
-    out["is_heading"] = out["is_heading"].astype(bool)
-    out["cut_at_limit"] = out["cut_at_limit"].astype(bool)
-    return out
+    return frame("sentences", cols)
