@@ -123,12 +123,6 @@ def normalize(text: str, cleaners: tuple[Callable[[str], str], ...] = CLEANERS) 
     return text
 
 
-def noise_kind(line: str) -> str | None:
-    """The kind of noise a whole line is (``url``, ``related_link``, ...), or None for story text."""
-    match = P.NOISE_LINE.fullmatch(line.strip())
-    return match.lastgroup if match else None
-
-
 # --- units: what becomes a paragraph or a removed piece ----------------------------------------------
 class Unit(NamedTuple):
     """A span of the raw text: a paragraph to keep (body/heading) or a piece to remove (its noise kind).

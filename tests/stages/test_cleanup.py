@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from stages.cleanup import clean_article, cleanup, fix_encoding, fold_whitespace, noise_kind, normalize
+from stages.cleanup import clean_article, cleanup, fix_encoding, fold_whitespace, normalize
 
 NOISE_CASES = [
     # (line, expected kind or None, why)
@@ -35,8 +35,9 @@ NOISE_CASES = [
 
 
 @pytest.mark.parametrize(("line", "kind", "why"), NOISE_CASES, ids=[c[2] for c in NOISE_CASES])
-def test_noise_kind(line: str, kind: str | None, why: str) -> None:
-    assert noise_kind(line) == kind, why
+def test_noise_line_is_removed_with_its_kind(line: str, kind: str | None, why: str) -> None:
+    _, removed = clean_article(line, page_dump=False)
+    assert [r["kind"] for r in removed] == ([] if kind is None else [kind]), why
 
 
 def test_the_seed_gives_exactly_the_gold_paragraphs_and_removed_lines(
