@@ -1,9 +1,12 @@
-"""Every suite in expectations/ passes on good data and fails on a deliberately broken frame."""
+"""Every table's suite (derived structural checks + expectations/<table>.json) passes on good data
+and fails on a deliberately broken frame."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,7 +17,7 @@ from stages.aggregate import aggregate_daily, article_days
 from stages.cleanup import cleanup
 from stages.ingest import RawFile, file_ledger, ingest
 from stages.near_duplicates import SignatureIndex, mark_near_duplicates, signatures
-from stages.schemas import SCHEMAS, TABLES
+from stages.schemas import DECLARATIONS, SCHEMAS, TABLES
 from stages.sentences import split_sentences
 from stages.stance import find_mentions, tag_stances
 
@@ -100,6 +103,13 @@ def _set(column: str, value: object, row: int = 0) -> Callable[[pd.DataFrame], p
     return breaker
 
 
+def _columns(names: list[str]) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def breaker(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[names]
+
+    return breaker
+
+
 def _duplicate_first_row(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame, frame.iloc[:1]], ignore_index=True)
 
@@ -129,6 +139,74 @@ BROKEN = [
     ("dq_results", _set("table_name", "nonsense"), "expect_column_values_to_be_in_set"),
     ("articles", lambda f: f.drop(columns="title"), "expect_table_columns_to_match_ordered_list"),
 ]
+
+
+def _derived_breaks() -> list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame], str, str | None]]:
+    """(table, case, breaker, expectation, column it names) for each way a frame can break what a
+    table's declaration says: a missing or reordered column, a null in a non-nullable column (the
+    last one, run_id aside), a value outside a column's allowed set."""
+    cases: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame], str, str | None]] = []
+    for table in TABLES:
+        declared = DECLARATIONS[table].columns
+        names = [c.name for c in declared]
+        ordered = "expect_table_columns_to_match_ordered_list"
+        cases.append((table, "missing", _columns([n for n in names if n != names[-2]]), ordered, None))
+        cases.append((table, "reordered", _columns([names[1], names[0], *names[2:]]), ordered, None))
+        non_null = [c.name for c in declared if not c.nullable and c.name != "run_id"][-1]
+        cases.append(
+            (table, f"null-{non_null}", _set(non_null, None), "expect_column_values_to_not_be_null", non_null)
+        )
+        for column in (c for c in declared if c.allowed is not None):
+            outside = _set(column.name, "not-allowed")
+            cases.append(
+                (table, f"outside-{column.name}", outside, "expect_column_values_to_be_in_set", column.name)
+            )
+    return cases
+
+
+DERIVED_BREAKS = _derived_breaks()
+
+
+@pytest.mark.parametrize(
+    ("table", "breaker", "expectation", "column"),
+    [c[:1] + c[2:] for c in DERIVED_BREAKS],
+    ids=[f"{c[0]}-{c[1]}" for c in DERIVED_BREAKS],
+)
+def test_suite_fails_where_a_frame_breaks_the_declaration(
+    validator: Validator,
+    good: dict[str, pd.DataFrame],
+    table: str,
+    breaker: Callable[[pd.DataFrame], pd.DataFrame],
+    expectation: str,
+    column: str | None,
+) -> None:
+    outcome = validator.validate(table, breaker(good[table]))
+    named = [n for n in outcome.failed_expectations if n.startswith(expectation + "(")]
+    if column is not None:
+        named = [n for n in named if f"column={column!r}" in n]
+    assert named, outcome.failed_expectations
+
+
+@pytest.mark.parametrize("table", [t for t in TABLES if DECLARATIONS[t].key])
+def test_the_suite_makes_the_declared_key_unique(table: str) -> None:
+    key = list(DECLARATIONS[table].key)
+    checks = [(e["type"], e["kwargs"]) for e in load_suite(EXPECTATIONS, table)["expectations"]]
+    if table == "runs":
+        assert ("expect_table_row_count_to_equal", {"value": 1}) in checks, "one run, one row"
+    elif len(key) == 1:
+        assert ("expect_column_values_to_be_unique", {"column": key[0]}) in checks
+    else:
+        assert ("expect_compound_columns_to_be_unique", {"column_list": key}) in checks
+
+
+def test_a_suite_file_repeating_a_derived_check_is_refused(tmp_path: Path) -> None:
+    suite = json.loads((EXPECTATIONS / "files.json").read_text(encoding="utf-8"))
+    suite["expectations"].append(
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "run_id"}}
+    )
+    (tmp_path / "files.json").write_text(json.dumps(suite), encoding="utf-8")
+    with pytest.raises(ValueError, match="derived from the table's declaration"):
+        load_suite(tmp_path, "files")
 
 
 @pytest.mark.parametrize("table", TABLES)
