@@ -30,7 +30,7 @@ import ftfy
 import pandas as pd
 
 from stages import patterns as P
-from stages.schemas import columns, frame
+from stages.schemas import PARAGRAPH_KINDS, columns, frame
 
 HEADING_MAX_WORDS = 10
 # A headline inside a block of wrapped lines is shorter than this share of the widest line;
@@ -135,7 +135,7 @@ class Unit(NamedTuple):
 
     @property
     def kept(self) -> bool:
-        return self.kind in ("body", "heading")
+        return self.kind in PARAGRAPH_KINDS
 
 
 def _words(text: str) -> int:
