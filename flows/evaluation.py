@@ -25,7 +25,8 @@ from stages.evaluate import (
     token_scores,
 )
 from stages.ingest import extract_html
-from stages.sentences import Segmenter, split_text
+from stages.sentences import Segmenter
+from stages.split_text import split_text
 from stages.stance import StanceTagger
 
 STANCES = ("favor", "against", "neutral")

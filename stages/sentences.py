@@ -44,7 +44,6 @@ from typing import Any
 import pandas as pd
 
 from stages import patterns as P
-from stages.cleanup import clean_article
 from stages.schemas import columns, frame
 
 # A segmenter takes a paragraph's text and returns (start, end) character spans of its sentences.
@@ -211,20 +210,6 @@ class SentenceSplitter:
                 spans.append((start + lead, start + lead + len(stripped)))
             start = cut
         return spans
-
-
-def split_text(text: str, segmenter: Segmenter) -> list[str]:
-    """The sentences the pipeline would make of ``text``: reflow and headings as cleanup does them
-    (noise lines kept), then the segmenter on each paragraph; a heading is one sentence."""
-    paragraphs, _ = clean_article(text, page_dump=False, noise=False)
-    out: list[str] = []
-    for row in paragraphs:
-        para = row["text"]
-        if row["kind"] == "heading":
-            out.append(para)
-        else:
-            out.extend(para[start:end] for start, end in segmenter(para))
-    return out
 
 
 def bounded(text: str, spans: Iterable[tuple[int, int]], max_chars: int) -> list[tuple[int, int, bool]]:
