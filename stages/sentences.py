@@ -95,6 +95,28 @@ def _next_labels(label: str) -> set[str]:
     return following
 
 
+def _decimal(text: str, match: re.Match[str]) -> bool:
+    """Whether the "note" of a candidate is a decimal ("$1.2 billion"), not a footnote number
+    after a full stop."""
+    note = match.group("note")
+    before = text[match.start() - 1 : match.start()]
+    return bool(note) and note[0].isdigit() and not (before.isalpha() or before == ")")
+
+
+class _Quotations:
+    """The quotation spans of a text, found when a "!" or "?" first needs them."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._spans: list[tuple[int, int]] | None = None
+
+    def around(self, position: int) -> bool:
+        """Whether ``position`` is inside a quotation that goes on after it."""
+        if self._spans is None:
+            self._spans = [m.span() for m in P.scan(P.QUOTATION, P.QUOTATION_START, self.text)]
+        return any(q_start < position < q_end - 1 for q_start, q_end in self._spans)
+
+
 class SentenceSplitter:
     """Rule-based English sentence splitter for news; call it with a paragraph's text."""
 
@@ -126,54 +148,47 @@ class SentenceSplitter:
 
     def _boundaries(self, text: str) -> list[int]:
         skip: set[int] = set()
-        quotes: list[tuple[int, int]] | None = None  # found when a "!" or "?" first needs them
+        quotes = _Quotations(text)
         listed = "•" in text or "⁃" in text or (P.may_hold_list_marker(text) and P.LIST_MARKER.search(text))
         cuts = self._list_cuts(text, skip) if listed else []
         for match in P.scan(P.TERMINAL, P.TERMINAL_START, text):
-            start, end = match.start(), match.end()
-            if match.group("wide"):
-                if end < len(text):
-                    cuts.append(end)
-                continue
-            if start in skip:
-                continue
-            note = match.group("note")
-            if (
-                note
-                and note[0].isdigit()
-                and not (text[start - 1 : start].isalpha() or text[start - 1 : start] == ")")
-            ):
-                continue  # "$1.2 billion": a decimal, not a footnote number after a full stop
-            following = P.NEXT_WORD.match(text, end)
-            if following is None:
-                continue
-            next_word = following.group(1)
-            first = next_word.lstrip(P.OPENERS)[:1]
-            if not first or first.islower():
-                continue
-            term, close = match.group("term"), match.group("close")
-            if text[start - 1 : start] == "[" and close.startswith("]"):
-                continue  # "[...]" marks an omission inside a sentence
-            if "." not in term and "…" not in term and not close:
-                if quotes is None:
-                    quotes = [m.span() for m in P.scan(P.QUOTATION, P.QUOTATION_START, text)]
-                if any(q_start < start < q_end - 1 for q_start, q_end in quotes):
-                    continue  # "!"/"?" inside a quotation that goes on: "'Well! How brave ...!' she said"
-            if " " in term:  # spaced ellipsis: ". . ." continues a sentence, ". . . ." ends one
-                if term.count(".") < 4:
-                    continue
-                if text[start - 1 : start].strip():
-                    cuts.append(start + 1)  # "compounds. . . . The": the full stop, then ". . . The"
-                    continue
-            elif (
-                term == "."
-                and not close
-                and not note
-                and not self._period_ends_sentence(text, start, next_word)
-            ):
-                continue
-            cuts.append(end)
+            cut = self._cut(text, match, skip, quotes)
+            if cut is not None:
+                cuts.append(cut)
         return sorted(set(cuts))
+
+    def _cut(self, text: str, match: re.Match[str], skip: set[int], quotes: _Quotations) -> int | None:
+        """Where the candidate ``match`` (of ``patterns.TERMINAL``) ends a sentence, or None."""
+        start, end = match.start(), match.end()
+        if match.group("wide"):
+            return end if end < len(text) else None
+        if start in skip or _decimal(text, match):
+            return None
+        following = P.NEXT_WORD.match(text, end)
+        if following is None:
+            return None
+        next_word = following.group(1)
+        first = next_word.lstrip(P.OPENERS)[:1]
+        if not first or first.islower():
+            return None
+        term, close = match.group("term"), match.group("close")
+        if text[start - 1 : start] == "[" and close.startswith("]"):
+            return None  # "[...]" marks an omission inside a sentence
+        if "." not in term and "…" not in term and not close and quotes.around(start):
+            return None  # "!"/"?" inside a quotation that goes on: "'Well! How brave ...!' she said"
+        if " " in term:  # spaced ellipsis: ". . ." continues a sentence, ". . . ." ends one
+            if term.count(".") < 4:
+                return None
+            # "compounds. . . . The": the full stop, then ". . . The"
+            return start + 1 if text[start - 1 : start].strip() else end
+        if (
+            term == "."
+            and not close
+            and not match.group("note")
+            and not self._period_ends_sentence(text, start, next_word)
+        ):
+            return None
+        return end
 
     def _list_cuts(self, text: str, skip: set[int]) -> list[int]:
         """Cuts before each item of a list (1., 2., ... / a), b), ... / (i), (ii), ...) and before bullets.
