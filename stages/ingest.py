@@ -69,24 +69,6 @@ NON_ENGLISH = "non_english"
 NOT_A_FILE = "not_a_file"
 BAD_GZIP = "bad_gzip"
 BAD_HTML = "bad_html"
-# Every reason code, in the order the rejects table documents them.
-REASONS: tuple[str, ...] = (
-    EMPTY,
-    BINARY,
-    UNDECODABLE,
-    BAD_JSON,
-    NO_TEXT,
-    UNSUPPORTED,
-    DUPLICATE,
-    BAD_FIELD,
-    TOO_LARGE,
-    OUTSIDE_INBOX,
-    UNREADABLE,
-    NON_ENGLISH,
-    NOT_A_FILE,
-    BAD_GZIP,
-    BAD_HTML,
-)
 # An article (a file, or one JSON line) larger than this is rejected, not parsed.
 DEFAULT_MAX_ARTICLE_BYTES = 10 * 1024 * 1024
 # A whole file (a JSON-lines feed, or what a .gz decompresses to) larger than this is rejected.

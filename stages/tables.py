@@ -18,6 +18,7 @@ PARAGRAPH_KINDS: tuple[str, ...] = ("body", "heading")
 REMOVED_KINDS: tuple[str, ...] = ("url", "related_link", "read_more", "promo", "credit", "boilerplate")
 MENTION_KINDS: tuple[str, ...] = ("country", "capital", "demonym", "organization", "institution", "person")
 ARTICLE_FORMATS: tuple[str, ...] = ("txt", "jsonl", "html")
+# rejects.reason: the codes of stages/ingest.py, in the order the description gives them
 REJECT_REASONS: tuple[str, ...] = (
     "empty",
     "binary",
@@ -29,8 +30,8 @@ REJECT_REASONS: tuple[str, ...] = (
     "bad_field",
     "too_large",
     "outside_inbox",
-    "non_english",
     "unreadable",
+    "non_english",
     "not_a_file",
     "bad_gzip",
     "bad_html",

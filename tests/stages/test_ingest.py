@@ -357,3 +357,22 @@ def test_an_html_page_the_extractor_cannot_parse_is_a_reject() -> None:
     articles, rejects = run(RawFile("p.html", b"<html>x</html>"), html_extractor=choke)
     assert articles.empty and list(rejects["reason"]) == ["bad_html"]
     assert "document is empty" in rejects["detail"].iloc[0]
+
+
+def test_the_reason_codes_are_the_declared_ones() -> None:
+    import re
+
+    import stages.ingest
+    from stages.schemas import DECLARATIONS
+    from stages.tables import REJECT_REASONS
+
+    codes = {
+        value
+        for name, value in vars(stages.ingest).items()
+        if name.isupper() and isinstance(value, str) and re.fullmatch(r"[a-z][a-z_]*", value)
+    }
+    assert codes == set(REJECT_REASONS), "rejects.reason allows exactly the codes ingest and the flow write"
+    reason = next(c for c in DECLARATIONS["rejects"].columns if c.name == "reason")
+    assert reason.allowed == REJECT_REASONS
+    positions = [reason.description.index(code) for code in REJECT_REASONS]
+    assert positions == sorted(positions), "the description lists the codes in their declared order"
