@@ -46,6 +46,7 @@ from stages.decode import (
     gunzip,
     is_gzip_name,
 )
+from stages.html_extract import ExtractedPage, extract_html
 from stages.schemas import columns, frame
 
 TEXT_EXTENSIONS = (".txt",)
@@ -88,52 +89,9 @@ class RawFile:
     problem: tuple[str, str] | None = None
 
 
-@dataclass(frozen=True)
-class ExtractedPage:
-    """What an HTML extractor returns: the article text and whatever metadata it found."""
-
-    text: str
-    title: str | None = None
-    outlet: str | None = None
-    published_at: str | None = None
-    url: str | None = None
-
-
 def article_id_of(data: bytes) -> str:
     """Deterministic id of an article: the first 16 hex digits of the SHA-256 of its raw bytes."""
     return hashlib.sha256(data).hexdigest()[:16]
-
-
-def extract_html(html: str) -> ExtractedPage:
-    """Extract the article body and metadata from an HTML page with trafilatura.
-
-    Paragraphs come out separated by blank lines; a first line that only repeats the
-    page's title is dropped from the body (the title has its own column).
-    """
-    import trafilatura
-
-    # fast=True skips trafilatura's fallback extractors (readability, jusText): on the
-    # article-extraction-benchmark pages they add more boilerplate than text (F1 0.960 vs 0.955).
-    text = (
-        trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True, fast=True)
-        or ""
-    )
-    lines = [line for line in text.splitlines() if line.strip()]
-    meta = trafilatura.extract_metadata(html)
-    title = (meta.title or "").strip() if meta is not None else ""
-    if lines and title and " ".join(lines[0].split()) == " ".join(title.split()):
-        lines = lines[1:]
-    # trafilatura puts one paragraph per line; a blank line between them is what cleanup reads as a break.
-    body = "\n\n".join(lines)
-    if meta is None:
-        return ExtractedPage(text=body)
-    return ExtractedPage(
-        text=body,
-        title=title or None,
-        outlet=meta.sitename or None,
-        published_at=meta.date or None,
-        url=meta.url or None,
-    )
 
 
 class _Reject(Exception):

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from stages.ingest import ExtractedPage, RawFile, article_id_of, extract_html, ingest, language_rejects
+from stages.html_extract import ExtractedPage, extract_html
+from stages.ingest import RawFile, article_id_of, ingest, language_rejects
 from stages.schemas import columns
 
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
