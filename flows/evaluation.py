@@ -1,7 +1,7 @@
 """Evaluation and benchmark runners behind ``stancewire eval`` and ``stancewire bench``.
 
 They read datasets (IO) and hand the text to the same stage functions the
-pipeline uses; the scoring itself is in ``stages.evaluate``.
+pipeline uses; the scoring itself is in ``stages.scoring``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from flows.models import load_language_model
+
 from stages.cleanup import clean_article, cleanup, make_language_identifier
-from stages.evaluate import (
+from stages.ingest import extract_html
+from stages.scoring import (
     classification_scores,
     paragraph_counts,
     paragraph_scores,
@@ -24,7 +26,6 @@ from stages.evaluate import (
     shingle_counts,
     token_scores,
 )
-from stages.ingest import extract_html
 from stages.sentences import Segmenter
 from stages.split_text import split_text
 from stages.stance import StanceTagger

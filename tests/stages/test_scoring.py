@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stages.evaluate import paragraph_counts, paragraph_scores, shingle_counts, token_scores
+from stages.scoring import paragraph_counts, paragraph_scores, shingle_counts, token_scores
 
 
 def test_paragraphs_match_after_folding_whitespace_and_count_leaked_noise() -> None:
