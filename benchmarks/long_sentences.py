@@ -25,7 +25,7 @@ UNIT = "Russia warned Ukraine and "
 
 
 def measure(sizes: list[int], rounds: int) -> dict[str, object]:
-    from flows.models import load_models
+    from flows.resources import load_resources
     from flows.settings import load_settings
     from stages.cleanup import cleanup
     from stages.ingest import RawFile, ingest
@@ -33,17 +33,17 @@ def measure(sizes: list[int], rounds: int) -> dict[str, object]:
     from stages.stance import tag_sentences
 
     settings = load_settings()
-    models = load_models(settings.reference_dir)
+    resources = load_resources(settings.reference_dir)
     rows = []
     for size in sizes:
         text = (UNIT * (size // len(UNIT) + 1))[:size]
         articles, _ = ingest([RawFile("a.txt", text.encode())], ingested_at=datetime.now(UTC))
-        paragraphs, _ = cleanup(articles, models.identify_language)
-        sentences = split_sentences(paragraphs, models.segmenter, settings.max_sentence_chars)
+        paragraphs, _ = cleanup(articles, resources.identify_language)
+        sentences = split_sentences(paragraphs, resources.segmenter, settings.max_sentence_chars)
         best = float("inf")
         for _ in range(rounds):
             start = time.perf_counter()
-            stances, mentions = tag_sentences(sentences, models.tagger)
+            stances, mentions = tag_sentences(sentences, resources.tagger)
             best = min(best, time.perf_counter() - start)
         rows.append(
             {

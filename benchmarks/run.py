@@ -145,7 +145,7 @@ def stages(inbox: Path) -> dict[str, float]:
     """Seconds per stage over the inbox, chunk by chunk, the stage functions the flow calls."""
     import pandas as pd
 
-    from flows.models import load_models
+    from flows.resources import load_resources
     from flows.settings import load_settings
     from stages.aggregate import aggregate_daily, article_days
     from stages.cleanup import cleanup
@@ -153,7 +153,7 @@ def stages(inbox: Path) -> dict[str, float]:
     from stages.sentences import split_sentences
     from stages.stance import tag_sentences
 
-    models = load_models(load_settings().reference_dir)
+    resources = load_resources(load_settings().reference_dir)
     seconds = dict.fromkeys(("ingest", "cleanup", "sentences", "stances", "aggregate"), 0.0)
     seen: dict[str, str] = {}
     all_stances, all_days = [], []
@@ -165,11 +165,11 @@ def stages(inbox: Path) -> dict[str, float]:
         arts, _ = ingest(raw, ingested_at=datetime.now(UTC), seen=seen)
         seen.update(zip(arts["article_id"], arts["source_path"], strict=True))
         clock = _lap(seconds, "ingest", clock)
-        paragraphs, _ = cleanup(arts, models.identify_language)
+        paragraphs, _ = cleanup(arts, resources.identify_language)
         clock = _lap(seconds, "cleanup", clock)
-        sentences = split_sentences(paragraphs, models.segmenter)
+        sentences = split_sentences(paragraphs, resources.segmenter)
         clock = _lap(seconds, "sentences", clock)
-        stances, _ = tag_sentences(sentences, models.tagger)
+        stances, _ = tag_sentences(sentences, resources.tagger)
         _lap(seconds, "stances", clock)
         all_stances.append(stances[["article_id", "source_actor", "target_actor", "stance", "score"]])
         all_days.append(arts[["article_id", "published_at"]])

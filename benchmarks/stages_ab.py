@@ -6,7 +6,7 @@ The ``stages/`` package of ``--against`` is extracted (``git archive``) to a tem
 each side then cleans, splits and tags the same ingested articles in a fresh process of its
 own (twice: the first run also warms caches up), alternating with the other side ``--rounds``
 times, and each stage's best time is kept.
-The models are built by this checkout's ``flows.models`` for both sides, so the commit must
+The models are built by this checkout's ``flows.resources`` for both sides, so the commit must
 take the same models (true since the stage workers came in). Rates drift on shared machines:
 alternating and taking the best of each side is what makes the two comparable. It also
 reports whether both sides made the same tables, column by column: a column that only one
@@ -36,19 +36,19 @@ sys.path.insert(0, ROOT)
 import pandas as pd
 import stages
 assert stages.__file__.startswith(ROOT), stages.__file__
-from flows.models import load_models
+from flows.resources import load_resources
 from flows.settings import load_settings
 from stages.cleanup import cleanup
 from stages.sentences import split_sentences
 from stages.stance import tag_sentences
 
-models = load_models(load_settings().reference_dir)
+resources = load_resources(load_settings().reference_dir)
 articles = pd.read_parquet(ARTICLES)
 seconds, out = {}, {}
 for name, run in (
-    ("cleanup", lambda: cleanup(articles, models.identify_language)),
-    ("sentences", lambda: split_sentences(out["cleanup"][0], models.segmenter)),
-    ("stances", lambda: tag_sentences(out["sentences"], models.tagger)),
+    ("cleanup", lambda: cleanup(articles, resources.identify_language)),
+    ("sentences", lambda: split_sentences(out["cleanup"][0], resources.segmenter)),
+    ("stances", lambda: tag_sentences(out["sentences"], resources.tagger)),
 ):
     best = float("inf")
     for _ in range(REPEAT):

@@ -261,7 +261,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from flows.evaluation import DatasetError
+    from flows.datasets import DatasetError
     from flows.training import train_stance
 
     out = args.out or load_settings().models_dir
@@ -291,8 +291,9 @@ def _print_scores(scores: dict[str, Any], as_json: bool) -> None:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from flows.evaluation import DatasetError, evaluate_cleanup, evaluate_sentences, evaluate_stance
-    from flows.models import load_splitter, load_tagger
+    from flows.datasets import DatasetError
+    from flows.evaluation import evaluate_cleanup, evaluate_sentences, evaluate_stance
+    from flows.resources import load_splitter, load_tagger
 
     reference = load_settings().reference_dir
     try:
@@ -309,8 +310,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from flows.evaluation import DatasetError, benchmark_cleanup, benchmark_sentences, benchmark_stance
-    from flows.models import load_splitter, load_tagger
+    from flows.datasets import DatasetError
+    from flows.evaluation import benchmark_cleanup, benchmark_sentences, benchmark_stance
+    from flows.resources import load_splitter, load_tagger
 
     if args.limit < 1:
         raise UserError("--limit must be at least 1")

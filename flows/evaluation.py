@@ -1,22 +1,23 @@
 """Evaluation and benchmark runners behind ``stancewire eval`` and ``stancewire bench``.
 
 They read datasets (IO) and hand the text to the same stage functions the
-pipeline uses; the scoring itself is in ``stages.scoring``.
+pipeline uses; the scoring itself is in ``stages.scoring``; the
+dataset readers are in ``flows.datasets``.
 """
 
 from __future__ import annotations
 
 import gzip
-import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flows.models import load_language_model
-
+from flows.datasets import DatasetError, name_span, news_texts, read_cases, read_jsonl, target_span
+from flows.resources import load_language_model
 from stages.cleanup import clean_article, cleanup, make_language_identifier
 from stages.ingest import extract_html
+from stages.schemas import STANCE_LABELS
 from stages.scoring import (
     classification_scores,
     paragraph_counts,
@@ -29,25 +30,6 @@ from stages.scoring import (
 from stages.sentences import Segmenter
 from stages.split_text import split_text
 from stages.stance import StanceTagger
-
-STANCES = ("favor", "against", "neutral")
-
-
-class DatasetError(ValueError):
-    """A dataset file that cannot be evaluated; the message says why."""
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows of a JSON-lines file; a bad line is a ``DatasetError`` naming the line."""
-    if not path.is_file():
-        raise DatasetError(f"dataset {path} is not a file")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise DatasetError(f"{path}:{number}: not JSON ({err.msg})") from None
 
 
 def _body(paragraphs: list[dict[str, Any]]) -> str:
@@ -110,7 +92,7 @@ def benchmark_cleanup(corpus: Path, *, limit: int = 3000, repeats: int = 3) -> d
     """
     import pandas as pd
 
-    texts = _news_texts(corpus, limit)
+    texts = news_texts(corpus, limit)
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     identify = make_language_identifier(load_language_model())
     frame = pd.DataFrame({"article_id": [f"{i:016x}" for i in range(len(texts))], "raw_text": texts})
@@ -126,22 +108,6 @@ def benchmark_cleanup(corpus: Path, *, limit: int = 3000, repeats: int = 3) -> d
         "clean_article_vs_baseline": round(baseline / text_only, 4),
         "cleanup_stage_vs_baseline": round(baseline / stage, 4),
     }
-
-
-def read_cases(path: Path) -> list[dict[str, Any]]:
-    """A sentence dataset: a JSON list of ``{"text", "expected": [sentences]}``."""
-    if not path.is_file():
-        raise DatasetError(f"dataset {path} is not a file")
-    try:
-        cases = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise DatasetError(f"{path}: not JSON ({err.msg} at line {err.lineno})") from None
-    if not isinstance(cases, list) or not all(
-        isinstance(c, dict) and isinstance(c.get("text"), str) and isinstance(c.get("expected"), list)
-        for c in cases
-    ):
-        raise DatasetError(f'{path}: expected a JSON list of {{"text": ..., "expected": [...]}} objects')
-    return cases
 
 
 def evaluate_sentences(dataset: Path, segmenter: Segmenter) -> dict[str, Any]:
@@ -165,18 +131,6 @@ def evaluate_sentences(dataset: Path, segmenter: Segmenter) -> dict[str, Any]:
     return {**sentence_scores(scored), "failures": failures}
 
 
-def _news_texts(corpus: Path, limit: int) -> list[str]:
-    texts = []
-    for row in read_jsonl(corpus):
-        if isinstance(row.get("text"), str):
-            texts.append(row["text"])
-            if len(texts) >= limit:
-                break
-    if not texts:
-        raise DatasetError(f"corpus {corpus} has no rows with a 'text' field")
-    return texts
-
-
 def benchmark_sentences(
     corpus: Path, segmenter: Segmenter, *, limit: int = 2000, repeats: int = 3
 ) -> dict[str, float]:
@@ -190,7 +144,7 @@ def benchmark_sentences(
     import pysbd
 
     paragraphs = [
-        p["text"] for t in _news_texts(corpus, limit) for p in clean_article(t)[0] if p["kind"] == "body"
+        p["text"] for t in news_texts(corpus, limit) for p in clean_article(t)[0] if p["kind"] == "body"
     ]
     chars = sum(len(p) for p in paragraphs)
     pysbd_segmenter = pysbd.Segmenter(language="en", clean=False, char_span=False)
@@ -223,11 +177,6 @@ def _marked_spans(marked: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(text), spans
 
 
-def _span(sentence: str, name: str) -> tuple[int, int] | None:
-    at = sentence.find(name)
-    return (at, at + len(name)) if at >= 0 and name else None
-
-
 def _pair(row: dict[str, Any]) -> tuple[str, tuple[int, int] | None, tuple[int, int] | None, dict[str, Any]]:
     """(sentence, source span, target span, spans of DSE's p and q) of one evaluation row."""
     sentence = row["sentence"]
@@ -240,18 +189,8 @@ def _pair(row: dict[str, Any]) -> tuple[str, tuple[int, int] | None, tuple[int, 
             p, q = by_name.get(extra.get("p")), by_name.get(extra.get("q"))
             source = by_name.get(row["source"]) if row.get("source") else None
             return sentence, source, by_name.get(row["target"]), {"p": p, "q": q}
-    source = _span(sentence, row["source"]) if row.get("source") else None
+    source = name_span(sentence, row["source"]) if row.get("source") else None
     return sentence, source, target_span(row), {}
-
-
-def target_span(row: dict[str, Any]) -> tuple[int, int] | None:
-    """The target's span in a NewsMTSC-style row: its target_span, extra.from/to, or its first occurrence."""
-    extra = row.get("extra") or {}
-    if "target_span" in row:
-        return int(row["target_span"][0]), int(row["target_span"][1])
-    if "from" in extra:
-        return int(extra["from"]), int(extra["to"])
-    return _span(row["sentence"], row["target"])
 
 
 def _direction(tagger: StanceTagger, sentence: str, p: tuple[int, int], q: tuple[int, int]) -> int:
@@ -301,7 +240,7 @@ def evaluate_stance(dataset: Path, tagger: StanceTagger) -> dict[str, Any]:
         if label5 is not None and pq.get("p") and pq.get("q"):
             predicted5.append(_direction(tagger, sentence, pq["p"], pq["q"]))
             gold5.append(int(label5))
-    scores = classification_scores(predicted, gold, STANCES)
+    scores = classification_scores(predicted, gold, STANCE_LABELS)
     scores["unlocated"] = unlocated
     if gold5:
         scores["macro_f1_5"] = classification_scores(predicted5, gold5, range(5))["macro_f1"]
@@ -318,7 +257,7 @@ def benchmark_stance(
     from stages.sentences import split_sentences
     from stages.stance import tag_stances
 
-    texts = _news_texts(corpus, limit)
+    texts = news_texts(corpus, limit)
     frame = pd.DataFrame({"article_id": [f"{i:016x}" for i in range(len(texts))], "raw_text": texts})
     paragraphs, _ = cleanup(frame, lambda text: "en")
     sentences = split_sentences(paragraphs, segmenter)

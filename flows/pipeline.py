@@ -52,7 +52,7 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
 from flows.data_docs import make_offline  # noqa: E402
-from flows.models import Models, load_models  # noqa: E402
+from flows.resources import Resources, load_resources  # noqa: E402
 from flows.sources import InboxSource, Source  # noqa: E402
 from flows.stage_jobs import (  # noqa: E402
     CLEANUP,
@@ -116,7 +116,7 @@ class RunContext:
     source: Source
     warehouse: Warehouse
     validator: Validator
-    load_models: Callable[[], Models]  # called once, by the first task that needs the models
+    load_resources: Callable[[], Resources]  # called once, by the first task that needs the models
     max_article_bytes: int
     mode: str = NIGHTLY
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
@@ -129,16 +129,16 @@ class RunContext:
     stages: StageRunner | None = None  # set while the chunks' later stages run (see _stage_runner)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checking: threading.Lock = field(default_factory=threading.Lock)
-    _models: Models | None = None
+    _resources: Resources | None = None
 
     @property
-    def models(self) -> Models:
+    def resources(self) -> Resources:
         """The language identifier, splitter and tagger, loaded on first use (a run with nothing
         new never loads them)."""
         with self._lock:
-            if self._models is None:
-                self._models = self.load_models()
-            return self._models
+            if self._resources is None:
+                self._resources = self.load_resources()
+            return self._resources
 
     def part(self, chunk: str) -> str:
         """The file-name part of one chunk in this attempt."""
@@ -529,7 +529,9 @@ def run_pipeline(settings: Settings, source: Source, run_date: date, *, rebuild:
             validator=Validator(
                 settings.expectations_dir, warehouse.reports_dir / "data_docs" if settings.data_docs else None
             ),
-            load_models=lambda: load_models(settings.reference_dir),  # the nightly tagger uses its rules
+            load_resources=lambda: load_resources(
+                settings.reference_dir
+            ),  # the nightly tagger uses its rules
             max_article_bytes=settings.max_article_bytes,
             mode=mode,
             max_file_bytes=settings.max_file_bytes,
@@ -626,7 +628,7 @@ def _stage_runner(ctx: RunContext, settings: Settings, n_chunks: int) -> Iterato
     ctx.stages = (
         WorkerPool(workers, settings.reference_dir)
         if n_chunks > 1 and workers > 0
-        else InProcess(lambda: ctx.models)
+        else InProcess(lambda: ctx.resources)
     )
     try:
         yield

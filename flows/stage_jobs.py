@@ -8,10 +8,10 @@ those parts with their Great Expectations suites (in the flow's process, where t
 GX context and Data Docs live) before anything can be published.
 
 The stages are pure Python, so threads share one core. ``WorkerPool`` runs jobs in
-worker processes, each with its own models, loaded once when it starts. They are forked
+worker processes, each with its own resources, loaded once when it starts. They are forked
 by a fork server (``forkserver``: the flow's process has threads, which a plain ``fork``
-does not copy safely) that has imported ``flows.worker_preload`` first, so the workers
-share its imports and py3langid's model. A run of one chunk uses ``InProcess`` and starts
+does not copy safely) that has imported this module and ``flows.worker_preload`` first, so
+the workers share their imports and py3langid's model. A run of one chunk uses ``InProcess`` and starts
 no worker. This module imports neither Prefect nor Great Expectations, so a worker only
 loads what the stages need.
 
@@ -31,7 +31,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from flows.models import Models, load_models
+from flows.resources import Resources, load_resources
 from flows.settings import release_free_memory
 from flows.storage import Warehouse
 from stages.cleanup import cleanup
@@ -65,16 +65,16 @@ class Written:
     rows: int
 
 
-def run_job(job: StageJob, models: Models) -> list[Written]:
-    """Read the job's input, run its stage with ``models`` and stage the output tables; then the
+def run_job(job: StageJob, resources: Resources) -> list[Written]:
+    """Read the job's input, run its stage with ``resources`` and stage the output tables; then the
     heap pages its frames freed go back to the system, wherever the job ran."""
     try:
-        return _run_stage(job, models)
+        return _run_stage(job, resources)
     finally:
         release_free_memory()
 
 
-def _run_stage(job: StageJob, models: Models) -> list[Written]:
+def _run_stage(job: StageJob, resources: Resources) -> list[Written]:
     store = Warehouse(job.warehouse)
 
     def read(table: str) -> pd.DataFrame:
@@ -87,7 +87,7 @@ def _run_stage(job: StageJob, models: Models) -> list[Written]:
         articles = (
             read("articles") if job.published is None else store.read_committed("articles", job.published)
         )
-        paragraphs, removed = cleanup(articles, models.identify_language)
+        paragraphs, removed = cleanup(articles, resources.identify_language)
         written = [write("removed", removed)]
         if job.file_hashes is not None:
             rejects = language_rejects(articles, paragraphs, job.file_hashes, TAGGED_LANGUAGE)
@@ -95,10 +95,10 @@ def _run_stage(job: StageJob, models: Models) -> list[Written]:
         return [*written, write("paragraphs", paragraphs)]
     if job.stage == SENTENCES:
         paragraphs = read("paragraphs")
-        return [write("sentences", split_sentences(paragraphs, models.segmenter, job.max_sentence_chars))]
+        return [write("sentences", split_sentences(paragraphs, resources.segmenter, job.max_sentence_chars))]
     if job.stage == STANCES:
         sentences = read("sentences")
-        stances, mentions = tag_sentences(sentences, models.tagger)
+        stances, mentions = tag_sentences(sentences, resources.tagger)
         return [write("mentions", mentions), write("stances", stances)]
     raise ValueError(f"unknown stage {job.stage!r}")
 
@@ -112,40 +112,46 @@ class StageRunner(Protocol):
 
 
 class InProcess:
-    """Runs jobs in the calling thread, with models loaded on first use."""
+    """Runs jobs in the calling thread, with resources loaded on first use."""
 
-    def __init__(self, models: Callable[[], Models]) -> None:
-        self._models = models
+    def __init__(self, resources: Callable[[], Resources]) -> None:
+        self._resources = resources
 
     def run(self, job: StageJob) -> list[Written]:
-        return run_job(job, self._models())
+        return run_job(job, self._resources())
 
     def close(self) -> None:
         pass
 
 
-_WORKER_MODELS: Models | None = None  # a worker process's own models, set by _start_worker
+# What the fork server imports before it forks a worker: this module's imports, then py3langid's
+# model (``flows.worker_preload``), shared copy-on-write by every worker. Named, not imported:
+# the flow's own process never loads the preloaded model.
+FORKSERVER_PRELOAD = ["flows.stage_jobs", "flows.worker_preload"]
+
+_worker_resources: Resources | None = None  # a worker process's own resources, set by _start_worker
 
 
 def _start_worker(reference_dir: Path) -> None:
-    global _WORKER_MODELS
-    from flows import worker_preload  # already imported by the fork server: its model is shared
+    """The pool's initializer: load this worker's resources once, around the preloaded model."""
+    global _worker_resources
+    from flows.worker_preload import language_model  # already imported by the fork server
 
-    _WORKER_MODELS = load_models(reference_dir, language_model=worker_preload.LANGUAGE_MODEL)
+    _worker_resources = load_resources(reference_dir, language_model=language_model())
 
 
 def _run_in_worker(job: StageJob) -> list[Written]:
-    if _WORKER_MODELS is None:  # pragma: no cover - the pool's initializer always sets them
-        raise RuntimeError("worker started without models")
-    return run_job(job, _WORKER_MODELS)
+    if _worker_resources is None:  # pragma: no cover - the pool's initializer always sets them
+        raise RuntimeError("worker started without its resources")
+    return run_job(job, _worker_resources)
 
 
 class WorkerPool:
-    """Runs jobs in ``workers`` processes, each loading the models from ``reference_dir`` once."""
+    """Runs jobs in ``workers`` processes, each loading its resources from ``reference_dir`` once."""
 
     def __init__(self, workers: int, reference_dir: Path) -> None:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["flows.worker_preload"])
+        context.set_forkserver_preload(FORKSERVER_PRELOAD)
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,

@@ -1,7 +1,7 @@
 """``stancewire train stance``: fit the target-sentiment model on NewsMTSC-format rows and save it.
 
 Reproducible: the data are read in file order, the solver is deterministic, and the
-saved arrays are what ``flows.models`` loads. Only train on data whose licence allows
+saved arrays are what ``flows.resources`` loads. Only train on data whose licence allows
 shipping the result (NewsMTSC is MIT; DSE is not: measure with it, never train on it).
 """
 
@@ -13,17 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from flows.evaluation import DatasetError, read_jsonl, target_span
-from stages.stance_model import from_arrays, new_model, to_arrays
-
-MODEL_NAME = "stance_newsmtsc"
-
-
-def make_vader() -> Any:
-    """VADER's analyzer (its lexicon ships inside the vaderSentiment package)."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()
+from flows.datasets import DatasetError, read_jsonl, target_span
+from flows.resources import STANCE_MODEL_NAME, make_vader
+from stages.schemas import STANCE_LABELS
+from stages.stance_model import new_model, to_arrays
 
 
 def train_stance(train: Path, out_dir: Path, *, c: float = 1.0) -> dict[str, Any]:
@@ -31,33 +24,27 @@ def train_stance(train: Path, out_dir: Path, *, c: float = 1.0) -> dict[str, Any
     pairs, labels = [], []
     for row in read_jsonl(train):
         span = target_span(row)
-        if span is not None and row.get("stance") in ("favor", "against", "neutral"):
+        if span is not None and row.get("stance") in STANCE_LABELS:
             pairs.append((row["sentence"], span))
             labels.append(row["stance"])
-    if len(set(labels)) < 3:
+    if len(set(labels)) < len(STANCE_LABELS):
         raise DatasetError(f"{train}: training needs rows of all three stances")
     model = new_model(make_vader(), c=c)
     model.classifier.fit(model.features(pairs, fit=True), labels)
     meta, arrays = to_arrays(model)
     meta.update({"trained_on": train.name, "rows": len(pairs), "c": c})
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"{MODEL_NAME}.json").write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
+    (out_dir / f"{STANCE_MODEL_NAME}.json").write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
     np.savez_compressed(
-        out_dir / f"{MODEL_NAME}.npz",
+        out_dir / f"{STANCE_MODEL_NAME}.npz",
         whole_idf=arrays["whole_idf"],
         window_idf=arrays["window_idf"],
         chars_idf=arrays["chars_idf"],
         coef=arrays["coef"],
         intercept=arrays["intercept"],
     )
-    return {"rows": len(pairs), "features": int(arrays["coef"].shape[1]), "out": str(out_dir / MODEL_NAME)}
-
-
-def load_stance_model(model_dir: Path) -> Any:
-    """The saved model, or None when there is none (the tagger then uses its rules alone)."""
-    meta_path, arrays_path = model_dir / f"{MODEL_NAME}.json", model_dir / f"{MODEL_NAME}.npz"
-    if not (meta_path.is_file() and arrays_path.is_file()):
-        return None
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    with np.load(arrays_path) as arrays:
-        return from_arrays(meta, {k: arrays[k] for k in arrays.files}, make_vader())
+    return {
+        "rows": len(pairs),
+        "features": int(arrays["coef"].shape[1]),
+        "out": str(out_dir / STANCE_MODEL_NAME),
+    }

@@ -1,18 +1,25 @@
-"""Imported once by the fork server that starts stancewire's stage workers (``flows.stage_jobs``).
+"""Imported once by the fork server that starts stancewire's stage workers (``flows.stage_jobs``),
+after ``flows.stage_jobs`` itself (see ``FORKSERVER_PRELOAD`` there).
 
-What this module imports and loads before the workers are forked is shared, copy-on-write,
-by all of them: the stages' imports (pandas, pyarrow, ...) and py3langid's model, whose
-arrays (~70 MB) are only read. Nothing here depends on settings: the reference data is
+What the fork server imports and loads before the workers are forked is shared, copy-on-write,
+by all of them: the stages' imports (pandas, pyarrow, ...) and py3langid's model loaded here,
+whose arrays (~70 MB) are only read. Nothing here depends on settings: the reference data is
 loaded by each worker when it starts, so a long-lived ``serve`` never tags with stale
 gazetteers. ``gc.freeze()`` keeps the collector from touching (and so copying) these objects.
+This module imports nothing of ``flows.stage_jobs``: a worker asks it for the model.
 """
 
 from __future__ import annotations
 
 import gc
+from typing import Any
 
-import flows.stage_jobs  # noqa: F401  (its imports are what the workers share)
-from flows.models import load_language_model
+from flows.resources import load_language_model
 
-LANGUAGE_MODEL = load_language_model()
+_LANGUAGE_MODEL = load_language_model()
 gc.freeze()
+
+
+def language_model() -> Any:
+    """py3langid's model, loaded once when the fork server imported this module."""
+    return _LANGUAGE_MODEL

@@ -75,7 +75,7 @@ def make_language_identifier(model: Any) -> LanguageIdentifier:
     English without asking the model; anything else goes to the model.
 
     ``model``: a py3langid ``LanguageIdentifier``, loaded by the caller
-    (``flows.models.load_language_model``; the stage workers share one).
+    (``flows.resources.load_language_model``; the stage workers share one).
     """
 
     def identify(text: str) -> str:

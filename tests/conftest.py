@@ -30,9 +30,9 @@ def gold() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def models() -> Any:
-    from flows.models import load_models
+    from flows.resources import load_resources
 
-    return load_models(PROJECT_ROOT / "data" / "reference", PROJECT_ROOT / "data" / "models")
+    return load_resources(PROJECT_ROOT / "data" / "reference", PROJECT_ROOT / "data" / "models")
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,7 @@ def test_stage_runner_for_the_chunks(
     from flows.settings import load_settings
 
     settings = load_settings().with_overrides(workers=workers)
-    ctx = cast(Any, SimpleNamespace(stages=None, models=None))
+    ctx = cast(Any, SimpleNamespace(stages=None, resources=None))
     with _stage_runner(ctx, settings, n_chunks):  # a pool starts its processes on first use only
         assert type(ctx.stages).__name__ == runner, why
         if processes:

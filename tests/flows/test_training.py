@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from flows.training import load_stance_model
+from flows.resources import load_stance_model
 
 ROWS = [
     ("The brilliant and admired {} won praise from everyone.", "favor"),

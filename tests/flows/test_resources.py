@@ -8,7 +8,7 @@ from pathlib import Path
 import pycountry
 import pytest
 
-from flows.models import country_frame, load_tagger
+from flows.resources import country_frame, load_tagger
 from flows.settings import PROJECT_ROOT
 
 REFERENCE = PROJECT_ROOT / "data" / "reference"

@@ -1,20 +1,28 @@
-"""The models the stages are given, built once from ``data/reference/`` (the only place that reads it)."""
+"""What the stages are given to work with, loaded in one place: the language identifier, the
+sentence splitter and the stance tagger, built from ``data/reference/`` (the only module that
+reads it), and the trained target-sentiment model from ``data/models/``."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from stages.cleanup import LanguageIdentifier, make_language_identifier
 from stages.sentences import Segmenter, SentenceRules, SentenceSplitter
 from stages.stance import CueLexicon, Gazetteer, StanceTagger
+from stages.stance_model import from_arrays
+
+# The trained target-sentiment model: <models_dir>/stance_newsmtsc.{json,npz}.
+STANCE_MODEL_NAME = "stance_newsmtsc"
 
 
 @dataclass(frozen=True)
-class Models:
+class Resources:
     """What the stages are given to work with."""
 
     identify_language: LanguageIdentifier
@@ -57,8 +65,6 @@ def country_frame(reference_dir: Path) -> pd.DataFrame:
 def load_tagger(reference_dir: Path, models_dir: Path | None = None) -> StanceTagger:
     """The stance tagger with the actors and cues of the reference data, and the trained
     target-sentiment model from ``models_dir`` when there is one."""
-    from flows.training import load_stance_model
-
     custom = reference_dir / CUSTOM_ACTORS
     gazetteer = Gazetteer.from_frames(
         country_frame(reference_dir),
@@ -82,10 +88,30 @@ def load_language_model() -> Any:
     return LangId.from_model_file(MODEL_FILE)
 
 
-def load_models(reference_dir: Path, models_dir: Path | None = None, language_model: Any = None) -> Models:
+def make_vader() -> Any:
+    """VADER's analyzer (its lexicon ships inside the vaderSentiment package)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def load_stance_model(model_dir: Path) -> Any:
+    """The saved model, or None when there is none (the tagger then uses its rules alone)."""
+    meta_path = model_dir / f"{STANCE_MODEL_NAME}.json"
+    arrays_path = model_dir / f"{STANCE_MODEL_NAME}.npz"
+    if not (meta_path.is_file() and arrays_path.is_file()):
+        return None
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    with np.load(arrays_path) as arrays:
+        return from_arrays(meta, {k: arrays[k] for k in arrays.files}, make_vader())
+
+
+def load_resources(
+    reference_dir: Path, models_dir: Path | None = None, language_model: Any = None
+) -> Resources:
     """The language identifier, the sentence splitter and the stance tagger (``language_model``:
     py3langid's model when already loaded, see ``load_language_model``)."""
-    return Models(
+    return Resources(
         identify_language=make_language_identifier(language_model or load_language_model()),
         segmenter=load_splitter(reference_dir),
         tagger=load_tagger(reference_dir, models_dir),
