@@ -248,7 +248,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         schedule = Cron(args.cron, timezone=args.timezone)
     except ValueError as err:
         raise UserError(str(err)) from None
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     print(f"serving stancewire-nightly/{args.name} on '{args.cron}' ({args.timezone}); Ctrl-C stops it")
     nightly.serve(
@@ -359,12 +359,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # From before Prefect's import (seconds) to the last line printed: the temporary Prefect
     # server outlives the flow run, until this process exits.
     with StopOnSignal(store, "run"):
-        from flows.pipeline import nightly  # Prefect is imported only when a run is asked for
+        from flows.nightly import nightly  # Prefect is imported only when a run is asked for
 
         summary = nightly(
-            inbox=str(settings.inbox),
-            warehouse=str(settings.warehouse),
-            run_date=(args.date or date.today()).isoformat(),
+            inbox=settings.inbox,
+            warehouse=settings.warehouse,
+            run_date=args.date,  # None: today
             chunk_size=settings.chunk_size,
             rebuild=args.rebuild,
             workers=settings.workers,
@@ -406,13 +406,9 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     if not store.run_dates("articles", args.date_from, args.date_to):
         raise UserError(f"no run date from {args.date_from} to {args.date_to} has published articles")
     with StopOnSignal(store, "backfill"):
-        from flows.pipeline import backfill
+        from flows.nightly import backfill
 
-        summary = backfill(
-            date_from=args.date_from.isoformat(),
-            date_to=args.date_to.isoformat(),
-            warehouse=str(settings.warehouse),
-        )
+        summary = backfill(date_from=args.date_from, date_to=args.date_to, warehouse=settings.warehouse)
         print(
             f"backfill {args.date_from}..{args.date_to}: rebuilt {len(summary.rebuilt)} run date(s)", end=""
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,8 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def sample_warehouse(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The main job's output: one nightly run over the bundled sample data (data/samples/)."""
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     root = tmp_path_factory.mktemp("sample-warehouse")
-    nightly(inbox=str(PROJECT_ROOT / "data" / "samples"), warehouse=str(root), run_date="2026-11-29")
+    nightly(inbox=PROJECT_ROOT / "data" / "samples", warehouse=root, run_date=date(2026, 11, 29))
     return root

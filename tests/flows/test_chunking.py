@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.pipeline import chunked
+from flows.nightly import chunked
 
 CASES = [
     # (sizes of the files in order, max files, max bytes, expected chunk sizes, why)
@@ -38,22 +38,20 @@ RUNNERS = [
 
 
 @pytest.mark.parametrize(
-    ("workers", "n_chunks", "runner", "processes", "why"), RUNNERS, ids=[c[-1] for c in RUNNERS]
+    ("workers", "n_chunks", "runner_name", "processes", "why"), RUNNERS, ids=[c[-1] for c in RUNNERS]
 )
 def test_stage_runner_for_the_chunks(
-    workers: int, n_chunks: int, runner: str, processes: int, why: str
+    workers: int, n_chunks: int, runner_name: str, processes: int, why: str
 ) -> None:
-    from types import SimpleNamespace
-    from typing import Any, cast
-
-    from flows.pipeline import _busy, _stage_runner
+    from flows.nightly import busy_chunks, stage_runner
     from flows.settings import load_settings
 
     settings = load_settings().with_overrides(workers=workers)
-    ctx = cast(Any, SimpleNamespace(stages=None, resources=None))
-    with _stage_runner(ctx, settings, n_chunks):  # a pool starts its processes on first use only
-        assert type(ctx.stages).__name__ == runner, why
+    runner = stage_runner(settings, n_chunks, lambda: None)  # type: ignore[arg-type,return-value]
+    try:  # a pool starts its processes on first use only
+        assert type(runner).__name__ == runner_name, why
         if processes:
-            assert ctx.stages._pool._max_workers == processes, why
-    assert ctx.stages is None, "closed when the chunks are done"
-    assert _busy(settings) == max(workers, 1), "chunks whose stages run while the next is ingested"
+            assert runner._pool._max_workers == processes, why  # type: ignore[attr-defined]
+    finally:
+        runner.close()
+    assert busy_chunks(settings) == max(workers, 1), "chunks whose stages run while the next is ingested"

@@ -126,7 +126,7 @@ def test_a_run_on_a_busy_warehouse_is_refused_at_once(
 def test_serve_registers_a_cron_deployment_of_the_nightly_flow(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(nightly, "serve", lambda **kwargs: calls.append(kwargs))

@@ -15,6 +15,7 @@ import random
 import socket
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,7 @@ LANDS_WITH_REJECT = {"deep.jsonl": 1, "spanish.txt": 1}
 def night(
     prefect_harness: None, tmp_path_factory: pytest.TempPathFactory, seed_bytes: bytes
 ) -> Iterator[tuple[Path, float]]:
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     inbox = tmp_path_factory.mktemp("hostile-inbox")
     (inbox / "good.txt").write_bytes(seed_bytes)
@@ -130,7 +131,7 @@ def night(
     warehouse = tmp_path_factory.mktemp("hostile-warehouse")
     try:
         start = time.perf_counter()
-        nightly(inbox=str(inbox), warehouse=str(warehouse), run_date=RUN_DATE)
+        nightly(inbox=inbox, warehouse=warehouse, run_date=date.fromisoformat(RUN_DATE))
         yield warehouse, time.perf_counter() - start
     finally:
         sock.close()

@@ -4,6 +4,7 @@ credit line is kept and marked, and counts once in stance_daily and the dyads vi
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ def query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
 
 @pytest.fixture(scope="module")
 def warehouse(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory, seed_bytes: bytes) -> Path:
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     first, second = tmp_path_factory.mktemp("night1"), tmp_path_factory.mktemp("night2")
     (first / "seed.txt").write_bytes(seed_bytes)
@@ -30,8 +31,8 @@ def warehouse(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory, s
     line = {"text": "The United States condemns Russia's attack on Ukraine.", "outlet": "whitehouse"}
     (second / "feed.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
     root = tmp_path_factory.mktemp("warehouse")
-    nightly(inbox=str(first), warehouse=str(root), run_date=NIGHT1)
-    nightly(inbox=str(second), warehouse=str(root), run_date=NIGHT2)
+    nightly(inbox=first, warehouse=root, run_date=date.fromisoformat(NIGHT1))
+    nightly(inbox=second, warehouse=root, run_date=date.fromisoformat(NIGHT2))
     return root
 
 
@@ -65,12 +66,13 @@ def test_the_copy_keeps_its_stances_but_counts_once(warehouse: Path) -> None:
 
 
 def test_a_rebuild_keeps_the_mark_and_still_leaves_the_copy_out(warehouse: Path) -> None:
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     before = query(
         warehouse, f"select * exclude (run_id) from stance_daily where run_date = '{NIGHT2}' order by all"
     )
-    nightly(warehouse=str(warehouse), run_date=NIGHT2, rebuild=True)
+    # As a deployment's parameters come (JSON strings): Prefect makes them a Path and a date.
+    nightly(warehouse=str(warehouse), run_date=NIGHT2, rebuild=True)  # type: ignore[call-overload]
     assert (
         dict(query(warehouse, "select source_path, duplicate_of from articles"))["republished.txt"]
         == (ids(warehouse)["seed.txt"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,11 @@ def inbox(tmp_path_factory: pytest.TempPathFactory, seed_bytes: bytes) -> Path:
 
 @pytest.fixture(scope="module")
 def warehouse(prefect_harness: None, inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     root = tmp_path_factory.mktemp("warehouse")
     # Several chunks and two workers: the stages after ingest run in worker processes.
-    nightly(inbox=str(inbox), warehouse=str(root), run_date=RUN_DATE, chunk_size=2, workers=2)
+    nightly(inbox=inbox, warehouse=root, run_date=date.fromisoformat(RUN_DATE), chunk_size=2, workers=2)
     return root
 
 
@@ -145,12 +146,12 @@ def test_daily_table_uses_publication_day_and_dq_results_are_all_green(warehouse
 def test_rerun_of_the_same_night_duplicates_nothing_and_only_adds_a_runs_row(
     warehouse: Path, inbox: Path
 ) -> None:
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     tables = ("articles", "rejects", "sentences", "stances", "stance_daily", "files", "dq_results")
     before = {t: query(warehouse, f"select count(*) from {t}") for t in tables}
     manifest_before = json.loads((warehouse / "_manifest.json").read_text())["files"]
-    nightly(inbox=str(inbox), warehouse=str(warehouse), run_date=RUN_DATE, chunk_size=2)
+    nightly(inbox=inbox, warehouse=warehouse, run_date=date.fromisoformat(RUN_DATE), chunk_size=2)
     assert {t: query(warehouse, f"select count(*) from {t}") for t in tables} == before
     manifest_after = json.loads((warehouse / "_manifest.json").read_text())["files"]
     assert {t: f for t, f in manifest_after.items() if t != "runs"} == {
@@ -161,12 +162,14 @@ def test_rerun_of_the_same_night_duplicates_nothing_and_only_adds_a_runs_row(
 
 
 def test_a_new_file_on_the_same_night_is_added_to_it(warehouse: Path, inbox: Path, tmp_path: Path) -> None:
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     shutil.copytree(inbox, tmp_path / "inbox", symlinks=True)
     (tmp_path / "inbox" / "late.txt").write_text("Lavrov accused NATO of provocations on Tuesday.")
     articles = query(warehouse, "select count(*) from articles")[0][0]
-    nightly(inbox=str(tmp_path / "inbox"), warehouse=str(warehouse), run_date=RUN_DATE, chunk_size=2)
+    nightly(
+        inbox=tmp_path / "inbox", warehouse=warehouse, run_date=date.fromisoformat(RUN_DATE), chunk_size=2
+    )
     assert query(warehouse, "select count(*) from articles")[0][0] == articles + 1
     late = query(
         warehouse,
@@ -195,7 +198,7 @@ def test_a_failing_suite_stops_the_run_and_publishes_nothing(
 ) -> None:
     from prefect import flow
 
-    from flows.pipeline import run_pipeline
+    from flows.nightly import run_pipeline
 
     strict = tmp_path / "expectations"
     shutil.copytree(PROJECT_ROOT / "expectations", strict)
@@ -209,8 +212,6 @@ def test_a_failing_suite_stops_the_run_and_publishes_nothing(
 
     @flow(validate_parameters=False)
     def strict_run() -> None:
-        from datetime import date
-
         run_pipeline(settings, InboxSource(inbox), date(2026, 11, 30))
 
     with pytest.raises(ValidationFailed, match=r"'stances' failed .*expect_column_values_to_be_in_set"):

@@ -35,7 +35,7 @@ def counts(warehouse: Path, run_date: str) -> dict[str, int]:
 
 @pytest.fixture
 def two_nights(prefect_harness: None, tmp_path: Path, seed_bytes: bytes) -> Path:
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     warehouse = tmp_path / "warehouse"
     first, second = tmp_path / "inbox1", tmp_path / "inbox2"
@@ -45,17 +45,17 @@ def two_nights(prefect_harness: None, tmp_path: Path, seed_bytes: bytes) -> Path
     (second / "late.txt").write_text(
         "Lavrov accused NATO of provocations on Tuesday.\n\nKuleba thanked Poland."
     )
-    nightly(inbox=str(first), warehouse=str(warehouse), run_date=DAY1)
-    nightly(inbox=str(second), warehouse=str(warehouse), run_date=DAY2)
+    nightly(inbox=first, warehouse=warehouse, run_date=date.fromisoformat(DAY1))
+    nightly(inbox=second, warehouse=warehouse, run_date=date.fromisoformat(DAY2))
     return warehouse
 
 
 def test_rebuild_replaces_the_derived_tables_of_one_date_and_nothing_else(two_nights: Path) -> None:
-    from flows.pipeline import nightly
+    from flows.nightly import nightly
 
     before = {d: counts(two_nights, d) for d in (DAY1, DAY2)}
     old_ids = query(two_nights, f"select distinct run_id from stances where run_date = '{DAY1}'")
-    summary = nightly(warehouse=str(two_nights), run_date=DAY1, rebuild=True)
+    summary = nightly(warehouse=two_nights, run_date=date.fromisoformat(DAY1), rebuild=True)
     assert {d: counts(two_nights, d) for d in (DAY1, DAY2)} == before, "same rows, none duplicated"
     assert query(two_nights, f"select distinct run_id from stances where run_date = '{DAY1}'") == [
         (summary.run_id,)
@@ -74,7 +74,7 @@ def test_rebuild_replaces_the_derived_tables_of_one_date_and_nothing_else(two_ni
 def test_backfill_rebuilds_each_date_once_and_resumes_after_a_failure(
     two_nights: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.pipeline import backfill
+    from flows.nightly import backfill
 
     before = {d: counts(two_nights, d) for d in (DAY1, DAY2)}
     # An interrupted try: reading DAY2's articles fails, so the backfill stops after DAY1.
@@ -87,12 +87,12 @@ def test_backfill_rebuilds_each_date_once_and_resumes_after_a_failure(
 
     monkeypatch.setattr(Warehouse, "read_committed", failing)
     with pytest.raises(RuntimeError, match="simulated failure"):
-        backfill(date_from="2026-11-01", date_to="2026-11-30", warehouse=str(two_nights))
+        backfill(date_from=date(2026, 11, 1), date_to=date(2026, 11, 30), warehouse=two_nights)
     monkeypatch.undo()
     runs = query(two_nights, "select run_date, mode from runs order by started_at")
     assert runs[-1] == (date(2026, 11, 20), "rebuild"), "DAY1 was rebuilt and published"
     # The rerun resumes: only DAY2 is rebuilt now.
-    summary = backfill(date_from="2026-11-01", date_to="2026-11-30", warehouse=str(two_nights))
+    summary = backfill(date_from=date(2026, 11, 1), date_to=date(2026, 11, 30), warehouse=two_nights)
     assert [d.isoformat() for d in summary.rebuilt] == [DAY2]
     assert [d.isoformat() for d in summary.already_done] == [DAY1]
     modes = query(
@@ -102,7 +102,9 @@ def test_backfill_rebuilds_each_date_once_and_resumes_after_a_failure(
     assert {d: counts(two_nights, d) for d in (DAY1, DAY2)} == before
     assert not (two_nights / "_backfill").exists(), "a finished backfill leaves no progress record"
     # A new backfill of the same range starts afresh.
-    again = backfill(date_from=DAY2, date_to=DAY2, warehouse=str(two_nights))
+    again = backfill(
+        date_from=date.fromisoformat(DAY2), date_to=date.fromisoformat(DAY2), warehouse=two_nights
+    )
     assert [d.isoformat() for d in again.rebuilt] == [DAY2] and not again.already_done
 
 

@@ -136,7 +136,7 @@ def test_a_failing_job_raises_its_own_error_from_a_worker_too(
             " frozen (never collected): runs with workers ended with dozens of 'nanobind: leaked"
             " instance' lines",
         ),
-        ("flows.pipeline", "altair", "the report's charts (~24 MB) are not needed to run the stages"),
+        ("flows.nightly", "altair", "the report's charts (~24 MB) are not needed to run the stages"),
     ],
 )
 def test_a_process_does_not_load_what_it_does_not_use(module: str, absent: str, why: str) -> None:
