@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +174,9 @@ def stages(inbox: Path) -> dict[str, float]:
         all_stances.append(stances[["article_id", "source_actor", "target_actor", "stance", "score"]])
         all_days.append(arts[["article_id", "published_at"]])
     clock = time.perf_counter()
-    aggregate_daily(pd.concat(all_stances), article_days(pd.concat(all_days), date.today()))
+    aggregate_daily(
+        pd.concat(all_stances), article_days(pd.concat(all_days), datetime.now(UTC).astimezone().date())
+    )
     _lap(seconds, "aggregate", clock)
     return seconds
 
