@@ -1,13 +1,15 @@
 """Every regular expression the text stages use, compiled once, here (as textacy.preprocessing does).
 
 Patterns that depend on reference data (the actor gazetteer, the cue lexicon) are
-compiled by the objects built from that data (see ``stages.stance``), not here.
+compiled by the objects built from that data (see ``stages.stance``), with ``trie_pattern``
+from here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 # --- cleanup: whole lines that are scraper noise -------------------------------------------------
 # One pattern, one named group per kind of noise; a line is noise only when it matches whole
@@ -156,3 +158,33 @@ APPOSITIVE = re.compile(r",\s+(?:a|an|the|[a-z][\w-]*)\b[^,;:\"“”]{0,80},\s*
 # "by" after a passive participle, possibly after "publicly", "strongly", ...
 PASSIVE_BY = re.compile(r"\s+(?:[a-z]+ly\s+)?by\s+")
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
+# Words as the stance rules count them: the word before or after an actor, before a cue ("Russia's"
+# with a straight or curly apostrophe), the words between a subject and its verb, plain letters.
+WORD = re.compile(r"[\w'-]+")
+NEXT_WORD_AFTER = re.compile(r"\W*([\w'-]+)")
+WORD_OR_POSSESSIVE = re.compile(r"[\w'’-]+")
+COUNTED_WORD = re.compile(r"[A-Za-z0-9][\w'-]*")
+LETTERS = re.compile(r"[A-Za-z]+")
+
+
+# --- stance: names and cues of the reference data ------------------------------------------------
+def trie_pattern(words: Iterable[str]) -> str:
+    """One regex matching any of ``words``, built as a prefix tree ("U\\.S\\.(?:A\\.)?" for U.S. and
+    U.S.A.): a flat alternation of thousands of names is tried name by name at every position,
+    a tree only follows the characters that can still match. Longer words are tried first, and
+    the engine backs off to a shorter one when what follows does not fit."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return "(?:" + emit(trie) + ")" if trie else "(?!)"  # no words: a pattern that never matches

@@ -75,28 +75,6 @@ MAX_SUBJECT_GAP = 6
 MAX_SUBJECT_OFFSET = 1
 
 
-def trie_pattern(words: Iterable[str]) -> str:
-    """One regex matching any of ``words``, built as a prefix tree ("U\\.S\\.(?:A\\.)?" for U.S. and
-    U.S.A.): a flat alternation of thousands of names is tried name by name at every position,
-    a tree only follows the characters that can still match. Longer words are tried first, and
-    the engine backs off to a shorter one when what follows does not fit."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return "(?:" + emit(trie) + ")" if trie else "(?!)"  # no words: a pattern that never matches
-
-
 MENTION_KINDS = ("country", "capital", "demonym", "organization", "institution", "person")
 
 
@@ -132,13 +110,13 @@ class Gazetteer:
             self._entries.setdefault(surface, (actor, kind, name))
         # No lookbehind for the start of a word: a pattern that opens with one cannot skip ahead to
         # the characters a name may begin with, and was 40% slower. ``_matches`` checks it instead.
-        self._pattern = re.compile(trie_pattern(self._entries) + r"(?![\w])")
+        self._pattern = re.compile(P.trie_pattern(self._entries) + r"(?![\w])")
         # The same without the few names that do not start with a capital ("von der Leyen", "the
         # West"): a text that holds none of them needs only this one, which the engine tries at
         # capitals only, not at every "a", "t" or "v" (110k sentences: 0.30 -> 0.24 s, check included).
         self._uncapitalised = tuple(name for name in self._entries if not name[:1].isupper())
         self._capitalised = re.compile(
-            trie_pattern(name for name in self._entries if name[:1].isupper()) + r"(?![\w])"
+            P.trie_pattern(name for name in self._entries if name[:1].isupper()) + r"(?![\w])"
         )
 
     def __len__(self) -> int:
@@ -229,12 +207,12 @@ class Gazetteer:
 
 
 def _word_before(text: str, pos: int) -> str:
-    words = re.findall(r"[\w'-]+", text[max(0, pos - 40) : pos])
+    words = P.WORD.findall(text[max(0, pos - 40) : pos])
     return words[-1].lower() if words else ""
 
 
 def _word_after(text: str, pos: int) -> str:
-    match = re.match(r"\W*([\w'-]+)", text[pos : pos + 40])
+    match = P.NEXT_WORD_AFTER.match(text[pos : pos + 40])
     return match.group(1).lower() if match else ""
 
 
@@ -272,7 +250,9 @@ class CueLexicon:
             if kind not in ("report", "verb", "word"):
                 raise ValueError(f"cue {term!r}: kind must be report, verb or word, not {kind!r}")
             self._entries[term.lower()] = (kind, float(weight))
-        self._pattern = re.compile(r"(?<![\w-])" + trie_pattern(self._entries) + r"(?![\w-])", re.IGNORECASE)
+        self._pattern = re.compile(
+            r"(?<![\w-])" + P.trie_pattern(self._entries) + r"(?![\w-])", re.IGNORECASE
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -334,9 +314,7 @@ class _Sentence:
 
     def words_between(self, start: int, end: int) -> int:
         return sum(
-            1
-            for m in re.finditer(r"[A-Za-z0-9][\w'-]*", self.text[start:end])
-            if not self.in_mask(start + m.start())
+            1 for m in P.COUNTED_WORD.finditer(self.text[start:end]) if not self.in_mask(start + m.start())
         )
 
     @cached_property
@@ -381,7 +359,7 @@ class _Sentence:
         found = self._blockers.get(clause_start)
         if found is None:
             found = []
-            for m in re.finditer(r"[A-Za-z]+", self.text[clause_start:clause_end]):
+            for m in P.LETTERS.finditer(self.text[clause_start:clause_end]):
                 pos = clause_start + m.start()
                 if (
                     m.group().lower() in UNRESOLVED_PRONOUNS
@@ -456,7 +434,7 @@ def _negated(text: str, cue: Cue) -> Cue:
 
 def _used_as_noun(text: str, cue: Cue) -> bool:
     """A verb form after a determiner or a possessive within two words is a noun ("Russia's phony claims")."""
-    before = re.findall(r"[\w'’-]+", text[max(0, cue.start - 40) : cue.start])[-2:]
+    before = P.WORD_OR_POSSESSIVE.findall(text[max(0, cue.start - 40) : cue.start])[-2:]
     if before and before[-1].lower() in NOUN_MARKERS:
         return True
     return any(w.endswith(("'s", "’s")) for w in before)
@@ -753,7 +731,7 @@ class StanceTagger:
         ordered = sorted([*sent.mentions, *sent.pronouns], key=lambda m: m.start)
         for i, m in enumerate(ordered):
             if c_start <= m.start < c_end and not sent.in_quote(m.start):
-                lead = re.findall(r"[A-Za-z]+", sent.text[c_start : m.start])
+                lead = P.LETTERS.findall(sent.text[c_start : m.start])
                 lead = [w for w in lead if w.lower() not in ("the", "a", "an")]
                 if len(lead) >= MAX_SUBJECT_OFFSET:
                     return None

@@ -40,3 +40,27 @@ def test_maybe_mojibake_finds_what_the_plain_alternation_finds(
     plain = PLAIN_MOJIBAKE.search(text)
     assert (match and match.group()) == (plain and plain.group()), why
     assert (match.group() if match else None) == found, why
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "expected"),
+    [
+        (["U.S.", "U.S.A.", "US"], "The U.S.A., the U.S. and the US.", ["U.S.A.", "U.S.", "US"]),
+        (
+            ["Russia", "Russian", "Russian Federation"],
+            "Russian Federation, Russians, Russia.",
+            ["Russian Federation", "Russia"],
+        ),
+        ([], "anything", []),
+    ],
+    ids=[
+        "longest first, then backing off",
+        "a longer word is not cut to a shorter one",
+        "no words match nothing",
+    ],
+)
+def test_trie_pattern_matches_like_a_longest_first_alternation(
+    words: list[str], text: str, expected: list[str]
+) -> None:
+    pattern = re.compile(r"(?<![\w])" + P.trie_pattern(words) + r"(?![\w])")
+    assert [m.group() for m in pattern.finditer(text)] == expected

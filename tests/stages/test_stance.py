@@ -292,34 +292,6 @@ def test_more_rules(
 
 
 @pytest.mark.parametrize(
-    ("words", "text", "expected"),
-    [
-        (["U.S.", "U.S.A.", "US"], "The U.S.A., the U.S. and the US.", ["U.S.A.", "U.S.", "US"]),
-        (
-            ["Russia", "Russian", "Russian Federation"],
-            "Russian Federation, Russians, Russia.",
-            ["Russian Federation", "Russia"],
-        ),
-        ([], "anything", []),
-    ],
-    ids=[
-        "longest first, then backing off",
-        "a longer word is not cut to a shorter one",
-        "no words match nothing",
-    ],
-)
-def test_trie_pattern_matches_like_a_longest_first_alternation(
-    words: list[str], text: str, expected: list[str]
-) -> None:
-    import re
-
-    from stages.stance import trie_pattern
-
-    pattern = re.compile(r"(?<![\w])" + trie_pattern(words) + r"(?![\w])")
-    assert [m.group() for m in pattern.finditer(text)] == expected
-
-
-@pytest.mark.parametrize(
     ("names", "text", "why"),
     [
         (
@@ -350,7 +322,7 @@ def test_gazetteer_matches_names_that_start_and_end_a_word(names: list[str], tex
     ``(?<![\\w])`` finds: the same spans, leftmost and longest first."""
     import re
 
-    from stages.stance import Gazetteer, trie_pattern
+    from stages.patterns import trie_pattern
 
     gazetteer = Gazetteer((name, name, "country", name) for name in names)
     reference = re.compile(r"(?<![\w])" + trie_pattern(names) + r"(?![\w])")
