@@ -15,7 +15,7 @@ import pandas as pd
 from stages.cleanup import LanguageIdentifier, make_language_identifier
 from stages.sentences import Segmenter, SentenceRules, SentenceSplitter
 from stages.stance import CueLexicon, Gazetteer, StanceTagger
-from stages.stance_model import from_arrays
+from stages.stance.sentiment import from_arrays
 
 # The trained target-sentiment model: <models_dir>/stance_newsmtsc.{json,npz}.
 STANCE_MODEL_NAME = "stance_newsmtsc"

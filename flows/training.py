@@ -16,7 +16,7 @@ import numpy as np
 from flows.datasets import DatasetError, read_jsonl, target_span
 from flows.resources import STANCE_MODEL_NAME, make_vader
 from stages.schemas import STANCE_LABELS
-from stages.stance_model import new_model, to_arrays
+from stages.stance.sentiment import new_model, to_arrays
 
 
 def train_stance(train: Path, out_dir: Path, *, c: float = 1.0) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The target-dependent proximity features of ``stages.stance_model`` (the classifier itself is
+"""The target-dependent proximity features of ``stages.stance.sentiment`` (the classifier itself is
 tested through ``stancewire train stance`` in tests/flows/test_training.py)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from stages.stance_model import new_model
+from stages.stance.sentiment import new_model
 
 LEFT_NET, RIGHT_NET = 2, 5  # columns: left pos, neg, net; right pos, neg, net
 

@@ -474,7 +474,7 @@ class StanceTagger:
     """Tags the stances of one article's sentences; see the module doc for the rules."""
 
     def __init__(self, gazetteer: Gazetteer, lexicon: CueLexicon, sentiment: Any = None) -> None:
-        """``sentiment``: an optional ``stages.stance_model.TargetSentimentModel`` for a sentence's own
+        """``sentiment``: an optional ``stages.stance.sentiment.TargetSentimentModel`` for a sentence's own
         attitude toward a target (used by ``stance_between`` without a source)."""
         self.gazetteer = gazetteer
         self.lexicon = lexicon
