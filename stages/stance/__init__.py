@@ -1,14 +1,31 @@
-"""Stance tagging: ``sentences`` -> ``stances`` (who says what about whom); see ``tagger``."""
+"""Stance tagging: ``sentences`` -> ``stances`` (who says what about whom).
 
-from stages.stance.tagger import (
-    TAGGED_LANGUAGE,
-    CueLexicon,
-    Gazetteer,
-    StanceTagger,
-    find_mentions,
-    tag_sentences,
-    tag_stances,
-)
+A transparent rule-based tagger, built from reference data passed in by the caller:
+
+- a ``Gazetteer`` of actors: countries (names, capitals, demonyms), organisations
+  (NATO, EU, OSCE, UN, "Western powers" = WEST, ...), institutions that stand for a
+  country (the Kremlin, the State Department) and people with their affiliation;
+- a ``CueLexicon``: reporting verbs (said, told: no polarity of their own), attitude
+  verbs (warned, accused: against; praised, welcomed: favor) and cue words (threat,
+  aggression: against; support, cooperation: favor), each with a weight.
+
+Per sentence, each clause is read around its verbs: the **source** is the actor just
+before a reporting/attitude verb (a he/she is resolved to the last person named
+earlier in the article; a clause with no subject of its own inherits the previous
+one), the **target** is the first other actor after the verb (else in the quote or
+report the verb attributes), and the **stance** is the sign of the summed weights
+of the verb and the cue words in that scope. Capitals used as places ("near
+Stockholm") or as names of things ("the Minsk accords") are not actors.
+
+The parts: ``actors`` (the gazetteer), ``cues`` (the cue lexicon), ``sentence`` (one sentence's
+lookups and clauses), ``tagger`` (the rules), ``frames`` (the stage on frames) and ``sentiment``
+(the learned target-sentiment model the tagger may be given).
+"""
+
+from stages.stance.actors import Gazetteer
+from stages.stance.cues import CueLexicon
+from stages.stance.frames import TAGGED_LANGUAGE, find_mentions, tag_sentences, tag_stances
+from stages.stance.tagger import StanceTagger
 
 __all__ = [
     "TAGGED_LANGUAGE",

@@ -1,0 +1,176 @@
+"""One sentence as the tagger reads it: its mentions, cues, quotes, masked relative clauses and
+clauses, the lookups the rules make in them, and what is remembered from one sentence to the next."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import accumulate, pairwise
+
+from stages import patterns as P
+from stages.stance.actors import Mention
+from stages.stance.cues import Cue
+
+# Subject pronouns that cannot be resolved to an actor: a verb after them has no known source.
+UNRESOLVED_PRONOUNS = frozenset("it they we i you one which that this".split())
+
+
+@dataclass
+class ArticleContext:
+    """What the tagger remembers while reading one article: the last person named."""
+
+    last_person: Mention | None = None
+
+
+@dataclass
+class Sentence:
+    """One sentence as the tagger reads it. Lookups are sorted sweeps (bisect over positions
+    computed once per sentence), not scans of every mention or cue per verb: a long sentence
+    costs about linearly more, not quadratically (see ``stages.sentences`` for the length cap)."""
+
+    text: str
+    mentions: list[Mention]  # sorted by start
+    cues: list[Cue]
+    quotes: list[tuple[int, int]]
+    masked: list[tuple[int, int]]
+    pronouns: list[Mention] = field(default_factory=list)  # complete before the first lookup
+    _blockers: dict[int, list[int]] = field(default_factory=dict)  # per clause start
+
+    def in_quote(self, pos: int) -> bool:
+        return in_spans(self.quotes, pos)
+
+    def in_mask(self, pos: int) -> bool:
+        return in_spans(self.masked, pos)
+
+    def words_between(self, start: int, end: int) -> int:
+        return sum(
+            1 for m in P.COUNTED_WORD.finditer(self.text[start:end]) if not self.in_mask(start + m.start())
+        )
+
+    @cached_property
+    def _subjects(self) -> list[tuple[int, int, Mention]]:
+        """(end, -order, mention) of the mentions and resolved pronouns outside quotes and masks,
+        sorted: among those ending together, the first listed sorts last."""
+        listed = [*self.mentions, *self.pronouns]
+        return sorted(
+            (m.end, -i, m)
+            for i, m in enumerate(listed)
+            if not self.in_quote(m.start) and not self.in_mask(m.start)
+        )
+
+    @cached_property
+    def _subject_ends(self) -> list[int]:
+        return [end for end, _, _ in self._subjects]
+
+    @cached_property
+    def _mention_starts(self) -> list[int]:
+        return [m.start for m in self.mentions]
+
+    @cached_property
+    def _cue_starts(self) -> list[int]:
+        return [c.start for c in self.cues]
+
+    def nearest_subject(self, lo: int, hi: int) -> Mention | None:
+        """The mention or resolved pronoun outside quotes and masks, within ``lo..hi``, that ends
+        last (the first listed of those ending together, mentions before pronouns)."""
+        i = bisect_right(self._subject_ends, hi) - 1
+        while i >= 0:
+            m = self._subjects[i][2]
+            if m.end <= lo:  # every earlier one ends before ``lo`` too
+                return None
+            if m.start >= lo:
+                return m
+            i -= 1
+        return None
+
+    def last_blocker(self, clause_start: int, clause_end: int, before: int) -> int | None:
+        """Where the last unresolvable subject pronoun ("it", "they", ...) outside quotes and masks
+        stands in the clause before ``before``; the clause's pronouns are found once."""
+        found = self._blockers.get(clause_start)
+        if found is None:
+            found = []
+            for m in P.LETTERS.finditer(self.text[clause_start:clause_end]):
+                pos = clause_start + m.start()
+                if (
+                    m.group().lower() in UNRESOLVED_PRONOUNS
+                    and not self.in_quote(pos)
+                    and not self.in_mask(pos)
+                ):
+                    found.append(pos)
+            self._blockers[clause_start] = found
+        i = bisect_left(found, before) - 1
+        return found[i] if i >= 0 else None
+
+    def cues_within(self, *ranges: tuple[int, int]) -> list[Cue]:
+        """The cues starting inside any of ``ranges``, in sentence order."""
+        starts = self._cue_starts
+        picked: set[int] = set()
+        for lo, hi in ranges:
+            picked.update(range(bisect_left(starts, lo), bisect_left(starts, hi)))
+        return [self.cues[i] for i in sorted(picked)]
+
+    def target(self, lo: int, hi: int, source: str, *, last: bool) -> Mention | None:
+        """The first (or ``last``) mention of another actor than ``source`` inside ``lo..hi``, outside masks."""
+        i, j = bisect_left(self._mention_starts, lo), bisect_left(self._mention_starts, hi)
+        span = range(j - 1, i - 1, -1) if last else range(i, j)
+        for k in span:
+            m = self.mentions[k]
+            if m.end <= hi and m.actor != source and not self.in_mask(m.start):
+                return m
+        return None
+
+
+def covered(mentions: Sequence[Mention]) -> Callable[[int], bool]:
+    """A test of whether a position lies inside one of ``mentions`` (sorted by start, possibly
+    overlapping): the largest end among the mentions starting at or before it, by bisection."""
+    starts = [m.start for m in mentions]
+    reach = list(accumulate((m.end for m in mentions), max))
+
+    def inside(pos: int) -> bool:
+        i = bisect_right(starts, pos) - 1
+        return i >= 0 and reach[i] > pos
+
+    return inside
+
+
+def in_spans(spans: Sequence[tuple[int, int]], pos: int) -> bool:
+    """Whether ``pos`` lies in one of ``spans`` (few, in order, not overlapping: quotes, masked clauses)."""
+    for start, end in spans:
+        if pos < start:
+            return False
+        if pos < end:
+            return True
+    return False
+
+
+def clauses(text: str, quotes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    bounds = [0]
+    for match in P.CLAUSE_BREAK.finditer(text):
+        if not in_spans(quotes, match.start()):
+            bounds.append(match.end())
+    bounds.append(len(text))
+    return [(a, b) for a, b in pairwise(bounds) if b > a]
+
+
+def remember_last_person(
+    ctx: ArticleContext, mentions: Sequence[Mention], quotes: Sequence[tuple[int, int]]
+) -> None:
+    """The last person named outside quotes is who a later he/she refers to."""
+    people = [m for m in mentions if m.kind == "person" and not in_spans(quotes, m.start)]
+    if people:
+        ctx.last_person = max(people, key=lambda m: m.start)
+
+
+def find_quotes(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in P.QUOTED_SPAN.finditer(text)]
+
+
+def holds_no_pair(text: str, mentions: Sequence[Mention], ctx: ArticleContext) -> bool:
+    """True when a sentence names fewer than two actors, counting a he/she as the last person
+    named: it can hold no stance (most sentences are such)."""
+    actors = {m.actor for m in mentions}
+    return len(actors) < 2 and (
+        ctx.last_person is None or ctx.last_person.actor in actors or not P.PRONOUN_SUBJECT.search(text)
+    )
