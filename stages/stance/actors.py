@@ -48,6 +48,19 @@ class Mention:
         return self.kind in ("person", "pronoun")
 
 
+def _custom_entries(custom: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """The gazetteer entries of a user's ``custom_actors.csv`` rows (surface, actor_id, kind, name)."""
+    entries = []
+    for row in custom.itertuples(index=False):
+        kind = str(row.kind)
+        if kind not in MENTION_KINDS:
+            raise ValueError(
+                f"custom actor {row.surface!r}: kind must be one of {MENTION_KINDS}, not {kind!r}"
+            )
+        entries.append((str(row.surface), str(row.actor_id), kind, str(row.name or row.surface)))
+    return entries
+
+
 def _split_aliases(value: Any) -> list[str]:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
@@ -90,15 +103,7 @@ class Gazetteer:
         ``custom`` rows (surface, actor_id, kind, name) are a user's own additions; they
         come first, so they override a built-in entry with the same surface.
         """
-        entries: list[tuple[str, str, str, str]] = []
-        if custom is not None:
-            for row in custom.itertuples(index=False):
-                kind = str(row.kind)
-                if kind not in MENTION_KINDS:
-                    raise ValueError(
-                        f"custom actor {row.surface!r}: kind must be one of {MENTION_KINDS}, not {kind!r}"
-                    )
-                entries.append((str(row.surface), str(row.actor_id), kind, str(row.name or row.surface)))
+        entries = _custom_entries(custom) if custom is not None else []
         # People and institutions first: their longer names must win over the country names inside them.
         for row in people.itertuples(index=False):
             for surface in [str(row.name), *_split_aliases(row.aliases)]:

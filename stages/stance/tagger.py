@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from stages import patterns as P
 from stages.stance.actors import Gazetteer, Mention
@@ -49,6 +49,30 @@ class StanceRow:
     score: float
     cue: str
     is_quote: bool
+
+
+class _Claim(NamedTuple):
+    """A source read around a verb (``verb`` None: a clause's bare subject), with the spans its
+    target and cues are looked for in: ``after`` the verb first, then ``before`` it."""
+
+    source: Mention
+    verb: Cue | None
+    after: tuple[int, int]
+    before: tuple[int, int]
+
+
+def _given(text: str, span: tuple[int, int], actor: str) -> Mention:
+    """A span given to ``stance_between``, as a person mention of a made-up actor."""
+    return Mention(*span, text[span[0] : span[1]], actor, "person", text[span[0] : span[1]])
+
+
+def _keep_strongest(rows: dict[tuple[str, str], StanceRow], row: StanceRow | None) -> None:
+    """Keep ``row`` unless a row of the same source and target with a larger ``|score|`` is kept."""
+    if row is None:
+        return
+    key = (row.source_actor, row.target_actor)
+    if key not in rows or abs(row.score) > abs(rows[key].score):
+        rows[key] = row
 
 
 def _sign(value: float) -> str:
@@ -194,30 +218,36 @@ class StanceTagger:
         and no rule aiming the source's stance at another actor instead, a confident model
         (``|score| > MODEL_FALLBACK_MIN_SCORE``) decides, else ``neutral``.
         """
-        target_m = Mention(
-            *target, text[target[0] : target[1]], PAIR_TARGET, "person", text[target[0] : target[1]]
-        )
-        extra = [target_m]
+        target_m = _given(text, target, PAIR_TARGET)
         if source is not None:
-            extra.append(
-                Mention(
-                    *source, text[source[0] : source[1]], PAIR_SOURCE, "person", text[source[0] : source[1]]
-                )
-            )
-            aimed_elsewhere = False
-            for row in self.tag_sentence(0, text, ArticleContext(), extra):
-                if row.source_actor == PAIR_SOURCE and row.stance != "neutral":
-                    if row.target_actor == PAIR_TARGET:
-                        return row.stance, row.score, row.cue
-                    aimed_elsewhere = True
-            if fallback and self.sentiment is not None and not aimed_elsewhere:
-                label, score = self.sentiment.predict([(text, target)])[0]
-                if label != "neutral" and abs(score) > MODEL_FALLBACK_MIN_SCORE:
-                    return str(label), round(score, 4), "model"
-            return "neutral", 0.0, ""
+            return self._pair_stance(text, target, [target_m, _given(text, source, PAIR_SOURCE)], fallback)
         if self.sentiment is not None:
             label, score = self.sentiment.predict([(text, target)])[0]
             return str(label), round(score, 4), "model"
+        return self._clause_stance(text, target, [target_m])
+
+    def _pair_stance(
+        self, text: str, target: tuple[int, int], extra: list[Mention], fallback: bool
+    ) -> tuple[str, float, str]:
+        """``stance_between`` with a source: the rules' stance of PAIR_SOURCE toward PAIR_TARGET,
+        else (when the source's stance is aimed at no other actor either) a confident model's."""
+        aimed_elsewhere = False
+        for row in self.tag_sentence(0, text, ArticleContext(), extra):
+            if row.source_actor != PAIR_SOURCE or row.stance == "neutral":
+                continue
+            if row.target_actor == PAIR_TARGET:
+                return row.stance, row.score, row.cue
+            aimed_elsewhere = True
+        if fallback and self.sentiment is not None and not aimed_elsewhere:
+            label, score = self.sentiment.predict([(text, target)])[0]
+            if label != "neutral" and abs(score) > MODEL_FALLBACK_MIN_SCORE:
+                return str(label), round(score, 4), "model"
+        return "neutral", 0.0, ""
+
+    def _clause_stance(
+        self, text: str, target: tuple[int, int], extra: list[Mention]
+    ) -> tuple[str, float, str]:
+        """``stance_between`` without a source or a model: the summed cue weights of the target's clause."""
         sent = self._analyse(text, ArticleContext(), extra)
         clause = next(((a, b) for a, b in clauses(text, sent.quotes) if a <= target[0] < b), (0, len(text)))
         used = [c for c in sent.cues if clause[0] <= c.start < clause[1] and c.kind != "report"]
@@ -245,75 +275,83 @@ class StanceTagger:
                 return []
             gazetteer_hits = hits
         sent = self._analyse(text, ctx, extra, gazetteer_hits, pairs_only=True)
-        if len({m.actor for m in [*sent.mentions, *sent.pronouns]}) < 2:  # no other actor to aim at
-            remember_last_person(ctx, sent.mentions, sent.quotes)
-            return []
         rows: dict[tuple[str, str], StanceRow] = {}
-        previous_source: Mention | None = None
-        for c_start, c_end in clauses(text, sent.quotes):
-            verbs = [
-                c
-                for c in sent.cues_within((c_start, c_end))
-                if c.kind in ("report", "verb")
-                and not sent.in_quote(c.start)
-                and not sent.in_mask(c.start)
-                and not used_as_noun(text, c)
-            ]
-            found: list[tuple[Mention, Cue | None, tuple[int, int], tuple[int, int]]] = []
-            for verb in verbs:
-                agent = self._passive_agent(sent, verb, c_end)
-                if agent is not None:
-                    # "Kerry's speech was praised by European nations": the agent after "by" is the
-                    # source, and the target is what comes before the verb.
-                    previous_source = agent
-                    found.append((agent, verb, (agent.end, agent.end), (c_start, verb.start)))
-                    continue
-                if verb.term.lower() in SOURCE_AFTER_VERBS:
-                    # "According to the Kremlin, NATO is a threat": the source follows the verb.
-                    named = self._source_after(sent, verb, c_end)
-                    if named is not None:
-                        previous_source = named
-                        found.append((named, verb, (named.end, c_end), (c_start, c_start)))
-                    continue
-                participle = verb.term.lower().endswith("ing") and sent.text[: verb.start].rstrip().endswith(
-                    ","
-                )
-                # ", warning of ...": a participle phrase shares the subject of the verb before it.
-                source = previous_source if participle else self._source_before(sent, c_start, c_end, verb)
-                if source is False:
-                    continue
-                if source is None:
-                    source = previous_source
-                if not isinstance(source, Mention):
-                    continue
-                previous_source = source
-                found.append((source, verb, (verb.end, c_end), (c_start, min(source.start, verb.start))))
-            if not verbs:
-                subject = self._clause_subject(sent, c_start, c_end)
-                if subject is not None:
-                    found.append((subject, None, (subject.end, c_end), (c_start, c_start)))
-            for source, head, after, before in found:
-                result = self._stance(sent, source, head, after, before)
-                if result is None:
-                    continue
-                target, weight, used = result
-                if head is None and weight == 0:
-                    continue  # a bare subject with no cue says nothing
-                row = StanceRow(
-                    sentence_index=index,
-                    speaker=source.name,
-                    source_actor=source.actor,
-                    target_actor=target.actor,
-                    stance=_sign(weight),
-                    score=round(math.tanh(weight), 4),
-                    cue="; ".join(c.term for c in used) if used else (head.term if head else ""),
-                    is_quote=sent.in_quote(target.start) or any(sent.in_quote(c.start) for c in used),
-                )
-                key = (row.source_actor, row.target_actor)
-                if key not in rows or abs(row.score) > abs(rows[key].score):
-                    rows[key] = row
+        if len({m.actor for m in [*sent.mentions, *sent.pronouns]}) >= 2:  # else no other actor to aim at
+            previous_source: Mention | None = None
+            for clause in clauses(text, sent.quotes):
+                claims, previous_source = self._clause_claims(sent, clause, previous_source)
+                for claim in claims:
+                    _keep_strongest(rows, self._row(index, sent, claim))
         remember_last_person(ctx, sent.mentions, sent.quotes)
         return list(rows.values())
+
+    def _clause_claims(
+        self, sent: Sentence, clause: tuple[int, int], previous_source: Mention | None
+    ) -> tuple[list[_Claim], Mention | None]:
+        """Who speaks around each verb of a clause (or, with no verb, the clause's subject), and
+        the source a later verb without a subject of its own inherits."""
+        c_start, c_end = clause
+        verbs = [
+            c
+            for c in sent.cues_within(clause)
+            if c.kind in ("report", "verb")
+            and not sent.in_quote(c.start)
+            and not sent.in_mask(c.start)
+            and not used_as_noun(sent.text, c)
+        ]
+        claims: list[_Claim] = []
+        for verb in verbs:
+            claim = self._verb_claim(sent, verb, clause, previous_source)
+            if claim is not None:
+                previous_source = claim.source
+                claims.append(claim)
+        if not verbs:
+            subject = self._clause_subject(sent, c_start, c_end)
+            if subject is not None:
+                claims.append(_Claim(subject, None, (subject.end, c_end), (c_start, c_start)))
+        return claims, previous_source
+
+    def _verb_claim(
+        self, sent: Sentence, verb: Cue, clause: tuple[int, int], previous_source: Mention | None
+    ) -> _Claim | None:
+        """The source of one verb and the scopes its target and cues are looked for in."""
+        c_start, c_end = clause
+        agent = self._passive_agent(sent, verb, c_end)
+        if agent is not None:
+            # "Kerry's speech was praised by European nations": the agent after "by" is the
+            # source, and the target is what comes before the verb.
+            return _Claim(agent, verb, (agent.end, agent.end), (c_start, verb.start))
+        if verb.term.lower() in SOURCE_AFTER_VERBS:
+            # "According to the Kremlin, NATO is a threat": the source follows the verb.
+            named = self._source_after(sent, verb, c_end)
+            return None if named is None else _Claim(named, verb, (named.end, c_end), (c_start, c_start))
+        participle = verb.term.lower().endswith("ing") and sent.text[: verb.start].rstrip().endswith(",")
+        # ", warning of ...": a participle phrase shares the subject of the verb before it.
+        source = previous_source if participle else self._source_before(sent, c_start, c_end, verb)
+        if source is None:  # no subject of its own: the previous one (False, an unresolvable pronoun: none)
+            source = previous_source
+        if not isinstance(source, Mention):
+            return None
+        return _Claim(source, verb, (verb.end, c_end), (c_start, min(source.start, verb.start)))
+
+    def _row(self, index: int, sent: Sentence, claim: _Claim) -> StanceRow | None:
+        """The stance row of a claim; None without another actor, or for a bare subject without a cue."""
+        result = self._stance(sent, claim.source, claim.verb, claim.after, claim.before)
+        if result is None:
+            return None
+        target, weight, used = result
+        if claim.verb is None and weight == 0:
+            return None  # a bare subject with no cue says nothing
+        return StanceRow(
+            sentence_index=index,
+            speaker=claim.source.name,
+            source_actor=claim.source.actor,
+            target_actor=target.actor,
+            stance=_sign(weight),
+            score=round(math.tanh(weight), 4),
+            cue="; ".join(c.term for c in used) if used else (claim.verb.term if claim.verb else ""),
+            is_quote=sent.in_quote(target.start) or any(sent.in_quote(c.start) for c in used),
+        )
 
     def _clause_subject(self, sent: Sentence, c_start: int, c_end: int) -> Mention | None:
         """The actor that opens a clause with no verb cue, unless it is one of a list of co-subjects."""
