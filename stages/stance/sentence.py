@@ -10,8 +10,8 @@ from functools import cached_property
 from itertools import accumulate, pairwise
 
 from stages import patterns as P
-from stages.stance.actors import Mention
-from stages.stance.cues import Cue
+from stages.stance.actors import Gazetteer, Mention
+from stages.stance.cues import Cue, CueLexicon, negated
 
 # Subject pronouns that cannot be resolved to an actor: a verb after them has no known source.
 UNRESOLVED_PRONOUNS = frozenset("it they we i you one which that this".split())
@@ -174,3 +174,38 @@ def holds_no_pair(text: str, mentions: Sequence[Mention], ctx: ArticleContext) -
     return len(actors) < 2 and (
         ctx.last_person is None or ctx.last_person.actor in actors or not P.PRONOUN_SUBJECT.search(text)
     )
+
+
+def analyse(
+    text: str,
+    ctx: ArticleContext,
+    gazetteer: Gazetteer,
+    lexicon: CueLexicon,
+    extra: Sequence[Mention] = (),
+    found: Sequence[Mention] | None = None,
+    *,
+    pairs_only: bool = False,
+) -> Sentence:
+    """Mentions, cues, quotes and masked spans of a sentence. With ``pairs_only``, a sentence
+    naming fewer than two actors (counting a he/she as the last person named) can hold no
+    stance, and its cues and masked spans are not looked for: most sentences are such."""
+    hits = gazetteer.find(text) if found is None else found
+    mentions = sorted(
+        [*(m for m in hits if not any(m.start < x.end and x.start < m.end for x in extra)), *extra],
+        key=lambda m: m.start,
+    )
+    quotes = find_quotes(text)
+    if pairs_only and holds_no_pair(text, mentions, ctx):
+        return Sentence(text, mentions, [], quotes, [])
+    masked = [
+        (m.start(), m.end()) for m in P.RELATIVE_CLAUSE.finditer(text) if not in_spans(quotes, m.start())
+    ]
+    # A cue word inside an actor's name ("... Security and Cooperation in Europe") is part of the name.
+    inside = covered(mentions)
+    cues = [negated(text, c) for c in lexicon.find(text) if not inside(c.start)]
+    sent = Sentence(text, mentions, cues, quotes, masked)
+    for m in P.PRONOUN_SUBJECT.finditer(text):
+        if ctx.last_person is not None and not sent.in_quote(m.start()):
+            person = ctx.last_person
+            sent.pronouns.append(Mention(m.start(), m.end(), m.group(), person.actor, "pronoun", person.name))
+    return sent

@@ -10,15 +10,14 @@ from typing import Any, NamedTuple
 
 from stages import patterns as P
 from stages.stance.actors import Gazetteer, Mention
-from stages.stance.cues import Cue, CueLexicon, negated, used_as_noun
+from stages.stance.cues import Cue, CueLexicon, used_as_noun
 from stages.stance.sentence import (
     ArticleContext,
     Sentence,
+    analyse,
     clauses,
-    covered,
     find_quotes,
     holds_no_pair,
-    in_spans,
     remember_last_person,
 )
 
@@ -92,41 +91,6 @@ class StanceTagger:
         self.gazetteer = gazetteer
         self.lexicon = lexicon
         self.sentiment = sentiment
-
-    def _analyse(
-        self,
-        text: str,
-        ctx: ArticleContext,
-        extra: Sequence[Mention] = (),
-        found: Sequence[Mention] | None = None,
-        *,
-        pairs_only: bool = False,
-    ) -> Sentence:
-        """Mentions, cues, quotes and masked spans of a sentence. With ``pairs_only``, a sentence
-        naming fewer than two actors (counting a he/she as the last person named) can hold no
-        stance, and its cues and masked spans are not looked for: most sentences are such."""
-        gazetteer = self.gazetteer.find(text) if found is None else found
-        mentions = sorted(
-            [*(m for m in gazetteer if not any(m.start < x.end and x.start < m.end for x in extra)), *extra],
-            key=lambda m: m.start,
-        )
-        quotes = find_quotes(text)
-        if pairs_only and holds_no_pair(text, mentions, ctx):
-            return Sentence(text, mentions, [], quotes, [])
-        masked = [
-            (m.start(), m.end()) for m in P.RELATIVE_CLAUSE.finditer(text) if not in_spans(quotes, m.start())
-        ]
-        # A cue word inside an actor's name ("... Security and Cooperation in Europe") is part of the name.
-        inside = covered(mentions)
-        cues = [negated(text, c) for c in self.lexicon.find(text) if not inside(c.start)]
-        sent = Sentence(text, mentions, cues, quotes, masked)
-        for m in P.PRONOUN_SUBJECT.finditer(text):
-            if ctx.last_person is not None and not sent.in_quote(m.start()):
-                person = ctx.last_person
-                sent.pronouns.append(
-                    Mention(m.start(), m.end(), m.group(), person.actor, "pronoun", person.name)
-                )
-        return sent
 
     def _passive_agent(self, sent: Sentence, verb: Cue, clause_end: int) -> Mention | None:
         """The agent of a passive attitude verb ("was praised by X"), or None."""
@@ -248,7 +212,7 @@ class StanceTagger:
         self, text: str, target: tuple[int, int], extra: list[Mention]
     ) -> tuple[str, float, str]:
         """``stance_between`` without a source or a model: the summed cue weights of the target's clause."""
-        sent = self._analyse(text, ArticleContext(), extra)
+        sent = analyse(text, ArticleContext(), self.gazetteer, self.lexicon, extra)
         clause = next(((a, b) for a, b in clauses(text, sent.quotes) if a <= target[0] < b), (0, len(text)))
         used = [c for c in sent.cues if clause[0] <= c.start < clause[1] and c.kind != "report"]
         weight = sum(c.weight for c in used)
@@ -269,12 +233,12 @@ class StanceTagger:
         """
         if not extra:
             hits = self.gazetteer.find(text) if gazetteer_hits is None else gazetteer_hits
-            if holds_no_pair(text, hits, ctx):  # what _analyse would find, without its quotes and cues
+            if holds_no_pair(text, hits, ctx):  # what analyse would find, without its quotes and cues
                 if any(m.kind == "person" for m in hits):
                     remember_last_person(ctx, hits, find_quotes(text))
                 return []
             gazetteer_hits = hits
-        sent = self._analyse(text, ctx, extra, gazetteer_hits, pairs_only=True)
+        sent = analyse(text, ctx, self.gazetteer, self.lexicon, extra, gazetteer_hits, pairs_only=True)
         rows: dict[tuple[str, str], StanceRow] = {}
         if len({m.actor for m in [*sent.mentions, *sent.pronouns]}) >= 2:  # else no other actor to aim at
             previous_source: Mention | None = None
