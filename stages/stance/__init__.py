@@ -24,7 +24,7 @@ lookups and clauses), ``tagger`` (the rules), ``frames`` (the stage on frames) a
 
 from stages.stance.actors import Gazetteer
 from stages.stance.cues import CueLexicon
-from stages.stance.frames import TAGGED_LANGUAGE, find_mentions, tag_sentences, tag_stances
+from stages.stance.frames import TAGGED_LANGUAGE, tag_sentences, tag_stances
 from stages.stance.tagger import StanceTagger
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "CueLexicon",
     "Gazetteer",
     "StanceTagger",
-    "find_mentions",
     "tag_sentences",
     "tag_stances",
 ]

@@ -43,10 +43,6 @@ class Mention:
     kind: str  # country | capital | demonym | organization | institution | person | pronoun
     name: str  # canonical name (people) or the surface text
 
-    @property
-    def is_person(self) -> bool:
-        return self.kind in ("person", "pronoun")
-
 
 def _custom_entries(custom: pd.DataFrame) -> list[tuple[str, str, str, str]]:
     """The gazetteer entries of a user's ``custom_actors.csv`` rows (surface, actor_id, kind, name)."""

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from stages.schemas import columns
-from stages.stance.actors import Gazetteer, Mention
+from stages.stance.actors import Mention
 from stages.stance.sentence import ArticleContext
 from stages.stance.tagger import StanceTagger
 
@@ -52,24 +52,6 @@ def tag_sentences(sentences: pd.DataFrame, tagger: StanceTagger) -> tuple[pd.Dat
 def tag_stances(sentences: pd.DataFrame, tagger: StanceTagger) -> pd.DataFrame:
     """The ``stances`` of a ``sentences`` frame (see ``tag_sentences``)."""
     return tag_sentences(sentences, tagger)[0]
-
-
-def find_mentions(sentences: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
-    """Every actor named in the English sentences (``char_start``/``char_end`` into the sentence).
-
-    Needs ``article_id``, ``sentence_index``, ``text`` and ``language``; headings are included
-    (coverage counts them), the input frame is not modified.
-    """
-    cols: dict[str, list[Any]] = {name: [] for name in columns("mentions")}
-    english = sentences[sentences["language"] == TAGGED_LANGUAGE]
-    for article_id, index, text in zip(
-        english["article_id"].tolist(),
-        english["sentence_index"].tolist(),
-        english["text"].tolist(),
-        strict=True,
-    ):
-        _add_mentions(cols, article_id, index, gazetteer.find(text))
-    return _mentions_frame(cols)
 
 
 def _add_mentions(

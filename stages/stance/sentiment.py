@@ -31,7 +31,10 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 
-LABELS = ("against", "favor", "neutral")
+from stages.schemas import STANCE_LABELS
+
+# The stances in the order of the classifier's classes (scikit-learn sorts them): ("against", "favor", "neutral").
+LABELS = tuple(sorted(STANCE_LABELS))
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 WINDOW_WORDS = 6
 WINDOW_CHARS = 80

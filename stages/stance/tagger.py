@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -331,10 +331,3 @@ class StanceTagger:
                     return None  # "The U.S., Russia and Ukraine were ...": co-subjects, not source and target
                 return m
         return None
-
-    def tag_article(self, sentences: Iterable[tuple[int, str, bool]]) -> Iterator[StanceRow]:
-        """Tag one article's ``(sentence_index, text, is_heading)`` in reading order; headings are skipped."""
-        ctx = ArticleContext()
-        for index, text, is_heading in sentences:
-            if not is_heading:
-                yield from self.tag_sentence(index, text, ctx)

@@ -19,7 +19,7 @@ from stages.ingest import RawFile, file_ledger, ingest
 from stages.near_duplicates import SignatureIndex, mark_near_duplicates, signatures
 from stages.schemas import DECLARATIONS, SCHEMAS, TABLES
 from stages.sentences import split_sentences
-from stages.stance import find_mentions, tag_stances
+from stages.stance import tag_sentences, tag_stances
 
 RUN_ID = "20261129-abcdef12"
 EXPECTATIONS = PROJECT_ROOT / "expectations"
@@ -42,7 +42,7 @@ def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[
     paragraphs, removed = cleanup(articles, models.identify_language)
     sentences = split_sentences(paragraphs, models.segmenter)
     stances = tag_stances(sentences, models.tagger)
-    mentions = find_mentions(sentences, models.tagger.gazetteer)
+    mentions = tag_sentences(sentences, models.tagger)[1]
     daily = aggregate_daily(stances, article_days(articles, date(2026, 11, 29)))
     runs = pd.DataFrame(
         [

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from stages.stance import CueLexicon, Gazetteer, StanceTagger, find_mentions, tag_stances
+from stages.stance import CueLexicon, Gazetteer, StanceTagger, tag_sentences, tag_stances
 
 
 @pytest.fixture(scope="module")
@@ -16,16 +17,34 @@ def tagger(models) -> StanceTagger:  # type: ignore[no-untyped-def]
     return tagger
 
 
+TRIPLE = ["sentence_index", "source_actor", "target_actor", "stance"]
+
+
+def article(*sentences: str, headings: Collection[int] = ()) -> pd.DataFrame:
+    """A ``sentences`` frame of one English article, in reading order."""
+    return pd.DataFrame(
+        {
+            "article_id": ["a" * 16] * len(sentences),
+            "sentence_index": list(range(len(sentences))),
+            "text": list(sentences),
+            "is_heading": [i in headings for i in range(len(sentences))],
+            "language": ["en"] * len(sentences),
+        }
+    )
+
+
+def stance_rows(tagger: StanceTagger, sentences: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in tag_stances(sentences, tagger).to_dict("records")]
+
+
 def triples(tagger: StanceTagger, *sentences: str) -> list[tuple[int, str, str, str]]:
-    rows = tagger.tag_article((i, s, False) for i, s in enumerate(sentences))
-    return sorted((r.sentence_index, r.source_actor, r.target_actor, r.stance) for r in rows)
+    return sorted(tag_stances(article(*sentences), tagger)[TRIPLE].itertuples(index=False, name=None))
 
 
 def test_seed_core_triples(tagger: StanceTagger, gold: dict[str, Any]) -> None:
-    sentences = [(i, s, s == "'Nightmare scenario'") for i, s in enumerate(gold["sentences"])]
-    got = {
-        (r.sentence_index, r.source_actor, r.target_actor, r.stance) for r in tagger.tag_article(sentences)
-    }
+    headings = {i for i, s in enumerate(gold["sentences"]) if s == "'Nightmare scenario'"}
+    stances = tag_stances(article(*gold["sentences"], headings=headings), tagger)
+    got = set(stances[TRIPLE].itertuples(index=False, name=None))
     key = ("sentence_index", "source_actor", "target_actor", "stance")
     core = {tuple(c[k] for k in key) for c in gold["stances"]["core"]}
     acceptable = {tuple(c[k] for k in key) for c in gold["stances"]["acceptable"]}
@@ -100,13 +119,13 @@ def test_rules(
 
 
 def test_speaker_cue_score_and_quote_flag(tagger: StanceTagger) -> None:
-    (row,) = tagger.tag_article([(0, '"Russia\'s aggression must stop," Biden said.', False)])
-    assert row.speaker == "Joe Biden" and row.cue == "aggression" and row.is_quote
-    assert -1 <= row.score < 0
+    (row,) = stance_rows(tagger, article('"Russia\'s aggression must stop," Biden said.'))
+    assert row["speaker"] == "Joe Biden" and row["cue"] == "aggression" and row["is_quote"]
+    assert -1 <= row["score"] < 0
 
 
 def test_headings_are_not_tagged(tagger: StanceTagger) -> None:
-    assert list(tagger.tag_article([(0, "Blinken warns Russia", True)])) == []
+    assert tag_stances(article("Blinken warns Russia", headings={0}), tagger).empty
 
 
 def test_gazetteer_matches_names_not_places_or_lowercase() -> None:
@@ -218,7 +237,7 @@ def test_every_mention_is_kept_with_its_offsets(tagger: StanceTagger) -> None:
             "language": ["en", "en", "es"],
         }
     )
-    mentions = find_mentions(sentences, tagger.gazetteer)
+    mentions = tag_sentences(sentences, tagger)[1]
     assert mentions[["sentence_index", "actor_id", "kind", "surface"]].values.tolist() == [
         [0, "UKR", "demonym", "Ukrainian"],
         [0, "UKR", "person", "Dmytro Kuleba"],
@@ -226,20 +245,15 @@ def test_every_mention_is_kept_with_its_offsets(tagger: StanceTagger) -> None:
     ], "only English sentences; a titled person keeps the affiliation before the title"
     text = str(sentences.loc[0, "text"])
     assert all(text[a:b] == s for a, b, s in mentions[["char_start", "char_end", "surface"]].values.tolist())
-    assert find_mentions(sentences.iloc[:0], tagger.gazetteer).empty
+    assert tag_sentences(sentences.iloc[:0], tagger)[1].empty
 
 
 def test_a_person_outside_the_gazetteer_gets_the_affiliation_before_the_title(tagger: StanceTagger) -> None:
-    (row,) = tagger.tag_article(
-        [
-            (
-                0,
-                "Belarusian opposition leader Sviatlana Tsikhanouskaya condemned Moscow for backing the crackdown.",
-                False,
-            )
-        ]
+    sentence = (
+        "Belarusian opposition leader Sviatlana Tsikhanouskaya condemned Moscow for backing the crackdown."
     )
-    assert (row.speaker, row.source_actor, row.target_actor, row.stance) == (
+    (row,) = stance_rows(tagger, article(sentence))
+    assert (row["speaker"], row["source_actor"], row["target_actor"], row["stance"]) == (
         "Sviatlana Tsikhanouskaya",
         "BLR",
         "RUS",

@@ -3,11 +3,14 @@ tested through ``stancewire train stance`` in tests/flows/test_training.py)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from stages.stance.sentiment import new_model
+from flows.settings import PROJECT_ROOT
+from stages.stance.sentiment import LABELS, new_model
 
 LEFT_NET, RIGHT_NET = 2, 5  # columns: left pos, neg, net; right pos, neg, net
 
@@ -54,3 +57,10 @@ def test_nearer_words_weigh_more(model) -> None:  # type: ignore[no-untyped-def]
 def test_empty_input(model) -> None:  # type: ignore[no-untyped-def]
     assert model._proximity([]).shape == (0, 6)
     assert model._proximity([("", (0, 0))]).toarray().tolist() == [[0.0] * 6]
+
+
+def test_labels_are_the_classifiers_order() -> None:
+    """LABELS is derived from the schema's stances; the shipped model's classes are in this order."""
+    assert LABELS == ("against", "favor", "neutral")
+    meta = json.loads((PROJECT_ROOT / "data" / "models" / "stance_newsmtsc.json").read_text(encoding="utf-8"))
+    assert tuple(meta["labels"]) == LABELS
