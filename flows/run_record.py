@@ -14,7 +14,7 @@ import pandas as pd
 from flows.run_context import RunContext
 from flows.sources import Source
 from flows.validation import TableValidation
-from stages.schemas import TABLES
+from stages.schemas import TABLES, frame
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ def runs_row(
     ctx: RunContext, n_files: int, counts: dict[str, int], n_articles: int | None = None
 ) -> pd.DataFrame:
     """The run's one ``runs`` row (``n_articles``: the articles it processed, when not ingested)."""
-    runs = pd.DataFrame(
+    return frame(
+        "runs",
         [
             {
                 "run_id": ctx.run_id,
@@ -74,11 +75,9 @@ def runs_row(
                 "status": "succeeded",
                 "mode": ctx.mode,
             }
-        ]
+        ],
+        with_run_id=True,
     )
-    for col in ("started_at", "finished_at"):
-        runs[col] = pd.to_datetime(runs[col], utc=True).astype("datetime64[us, UTC]")
-    return runs
 
 
 def dq_frame(validations: Sequence[TableValidation]) -> pd.DataFrame:
@@ -100,7 +99,7 @@ def dq_frame(validations: Sequence[TableValidation]) -> pd.DataFrame:
                 "failed_expectations": "; ".join(failed),
             }
         )
-    return pd.DataFrame(rows)
+    return frame("dq_results", rows)
 
 
 def run_summary_markdown(

@@ -40,7 +40,7 @@ from stages.ingest import (  # noqa: E402
     ingest,
 )
 from stages.near_duplicates import SignatureIndex, mark_near_duplicates, signatures  # noqa: E402
-from stages.schemas import TABLES  # noqa: E402
+from stages.schemas import TABLES, empty_frame  # noqa: E402
 
 # Rejects whose bytes are not copied to quarantine: fine files (duplicates) and files not read.
 NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE, NOT_A_FILE})
@@ -191,7 +191,7 @@ def aggregate_run(ctx: RunContext) -> int:
     earlier = (
         ctx.warehouse.read_table("stances", ctx.run_date, stance_cols)
         if ctx.mode == NIGHTLY
-        else pd.DataFrame(columns=stance_cols)
+        else empty_frame("stances")[stance_cols]
     )
     stances = pd.concat(
         [earlier, ctx.warehouse.read_staged(ctx.run_id, "stances", stance_cols)],

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from stages.schemas import columns
+from stages.schemas import columns, frame
 from stages.stance.actors import Mention
 from stages.stance.sentence import ArticleContext
 from stages.stance.tagger import StanceTagger
@@ -42,11 +42,7 @@ def tag_sentences(sentences: pd.DataFrame, tagger: StanceTagger) -> tuple[pd.Dat
         if not is_heading:
             for row in tagger.tag_sentence(int(index), text, ctx, gazetteer_hits=hits):
                 stance_rows.append({"article_id": article_id, **row.__dict__})
-    stances = pd.DataFrame(stance_rows, columns=columns("stances"))
-    stances["sentence_index"] = stances["sentence_index"].astype("int32")
-    stances["score"] = stances["score"].astype("float64")
-    stances["is_quote"] = stances["is_quote"].astype(bool)
-    return stances, _mentions_frame(cols)
+    return frame("stances", stance_rows), frame("mentions", cols)
 
 
 def tag_stances(sentences: pd.DataFrame, tagger: StanceTagger) -> pd.DataFrame:
@@ -66,10 +62,3 @@ def _add_mentions(
         cols["surface"].append(mention.surface)
         cols["char_start"].append(mention.start)
         cols["char_end"].append(mention.end)
-
-
-def _mentions_frame(cols: dict[str, list[Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(cols)
-    for col in ("sentence_index", "char_start", "char_end"):
-        frame[col] = frame[col].astype("int32")
-    return frame
