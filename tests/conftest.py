@@ -1,4 +1,9 @@
-"""Shared fixtures: the seed article and its gold, the reference models, one Prefect harness per session."""
+"""Shared fixtures: the seed article and its gold, the reference models, one Prefect harness per session.
+
+Markers (pyproject.toml): a test that runs the real Prefect flow, in this process (it needs the
+``prefect_harness``) or as the CLI in a child process, is ``e2e``; the report's Chromium test is
+``browser``. ``./dev.sh test -m "not e2e and not browser"`` is the fast inner loop; CI runs all.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,16 @@ import pytest
 from flows.settings import PROJECT_ROOT, configure_runtime_environment
 
 configure_runtime_environment()
+
+# Fixtures that start Prefect: any test needing one (directly or through another fixture) is e2e.
+E2E_FIXTURES = frozenset({"prefect_harness"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
 
 SEED = PROJECT_ROOT / "data" / "samples" / "000_a5b98195f9a05f26.txt"
 GOLD = Path(__file__).parent / "data" / "seed_gold.json"

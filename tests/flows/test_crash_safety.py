@@ -22,6 +22,8 @@ import pytest
 
 from flows.storage import Warehouse
 
+pytestmark = pytest.mark.e2e
+
 FIRST, SECOND = "2026-11-28", "2026-11-29"
 
 # `stancewire <args>` that SIGKILLs itself at a publish step: "staged" (before the staged files

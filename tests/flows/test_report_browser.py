@@ -17,6 +17,8 @@ import pytest
 from flows.cli import main
 from flows.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.browser
+
 SCREENSHOT = PROJECT_ROOT / "build" / "report.png"
 FLAGS = [
     "--headless",

@@ -23,6 +23,8 @@ import pytest
 from flows.settings import PROJECT_ROOT
 from flows.stopping import UNWIND_SECONDS
 
+pytestmark = pytest.mark.e2e
+
 FIRST, SECOND, THIRD = "2026-11-28", "2026-11-29", "2026-11-30"
 
 
