@@ -1,4 +1,4 @@
-"""Shared fixtures: the seed article and its gold, the reference models, one Prefect harness per session.
+"""Shared fixtures: the seed article and its gold, the resources the stages are given, one Prefect harness per session.
 
 Markers (pyproject.toml): a test that runs the real Prefect flow, in this process (it needs the
 ``prefect_harness``) or as the CLI in a child process, is ``e2e``; the report's Chromium test is
@@ -45,7 +45,7 @@ def gold() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def models() -> Any:
+def resources() -> Any:
     from flows.resources import load_resources
 
     return load_resources(PROJECT_ROOT / "data" / "reference", PROJECT_ROOT / "data" / "models")

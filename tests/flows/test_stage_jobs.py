@@ -67,12 +67,12 @@ def pool() -> Iterator[WorkerPool]:
 
 
 def test_worker_processes_stage_the_same_rows_as_this_process(
-    articles: pd.DataFrame, models: Any, pool: WorkerPool, tmp_path: Path
+    articles: pd.DataFrame, resources: Any, pool: WorkerPool, tmp_path: Path
 ) -> None:
     here = staged(tmp_path / "here", articles)
     there = staged(tmp_path / "there", articles)
     hashes = {"seed.txt": "a" * 64, "de.txt": "b" * 64}
-    written_here = run_chunk(InProcess(lambda: models), here.root, file_hashes=hashes)
+    written_here = run_chunk(InProcess(lambda: resources), here.root, file_hashes=hashes)
     written_there = run_chunk(pool, there.root, file_hashes=hashes)
     assert written_here == written_there, "the same parts and row counts"
     assert [w.table for w in written_here] == [
@@ -91,14 +91,14 @@ def test_worker_processes_stage_the_same_rows_as_this_process(
 
 
 def test_a_rebuild_job_reads_the_committed_articles_and_stages_no_rejects(
-    articles: pd.DataFrame, models: Any, tmp_path: Path
+    articles: pd.DataFrame, resources: Any, tmp_path: Path
 ) -> None:
     store = staged(tmp_path, articles, "nightly")
     store.publish(RUN, DAY, ["articles"])
     committed = store.committed_files("articles", DAY)
     rebuild = "20261130-000000-jobs0001"
     store.begin(rebuild)
-    written = InProcess(lambda: models).run(
+    written = InProcess(lambda: resources).run(
         StageJob(CLEANUP, store.root, rebuild, DAY, "p0", published=committed[0])
     )
     assert [w.table for w in written] == ["removed", "paragraphs"], "no file hashes: no rejects part"
@@ -117,11 +117,11 @@ def test_a_rebuild_job_reads_the_committed_articles_and_stages_no_rejects(
     ],
 )
 def test_a_failing_job_raises_its_own_error_from_a_worker_too(
-    job: StageJob, error: type[Exception], why: str, models: Any, pool: WorkerPool, tmp_path: Path
+    job: StageJob, error: type[Exception], why: str, resources: Any, pool: WorkerPool, tmp_path: Path
 ) -> None:
     job = StageJob(job.stage, tmp_path, job.run_id, job.run_date, job.part)
     with pytest.raises(error):
-        run_job(job, models)
+        run_job(job, resources)
     with pytest.raises(error):
         pool.run(job)
 

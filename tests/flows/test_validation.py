@@ -31,7 +31,7 @@ def validator() -> Validator:
 
 
 @pytest.fixture(scope="module")
-def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[no-untyped-def]
+def good(seed_bytes: bytes, resources) -> dict[str, pd.DataFrame]:  # type: ignore[no-untyped-def]
     """Real stage output for the seed plus one bad file, and the run's bookkeeping rows."""
     now = datetime(2026, 11, 29, tzinfo=UTC)
     raw = [RawFile("seed.txt", seed_bytes), RawFile("bad.txt", b"")]
@@ -39,10 +39,10 @@ def good(seed_bytes: bytes, models) -> dict[str, pd.DataFrame]:  # type: ignore[
     files = file_ledger(raw, articles, rejects)
     signed = signatures(articles)
     articles = mark_near_duplicates(articles, signed, SignatureIndex())
-    paragraphs, removed = cleanup(articles, models.identify_language)
-    sentences = split_sentences(paragraphs, models.segmenter)
-    stances = tag_stances(sentences, models.tagger)
-    mentions = tag_sentences(sentences, models.tagger)[1]
+    paragraphs, removed = cleanup(articles, resources.identify_language)
+    sentences = split_sentences(paragraphs, resources.segmenter)
+    stances = tag_stances(sentences, resources.tagger)
+    mentions = tag_sentences(sentences, resources.tagger)[1]
     daily = aggregate_daily(stances, article_days(articles, date(2026, 11, 29)))
     runs = pd.DataFrame(
         [

@@ -249,8 +249,8 @@ def test_every_paragraph_carries_its_articles_language() -> None:
         ),
     ],
 )
-def test_the_default_language_identifier(text: str, language: str, models: Any) -> None:
-    assert models.identify_language(text) == language
+def test_the_default_language_identifier(text: str, language: str, resources: Any) -> None:
+    assert resources.identify_language(text) == language
 
 
 def test_html_text_is_never_cut_as_a_page_dump() -> None:

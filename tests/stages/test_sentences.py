@@ -11,8 +11,8 @@ from stages.sentences import SentenceSplitter, split_sentences
 
 
 @pytest.fixture(scope="module")
-def segmenter(models) -> SentenceSplitter:  # type: ignore[no-untyped-def]
-    splitter: SentenceSplitter = models.segmenter
+def segmenter(resources) -> SentenceSplitter:  # type: ignore[no-untyped-def]
+    splitter: SentenceSplitter = resources.segmenter
     return splitter
 
 

@@ -12,8 +12,8 @@ from stages.stance import StanceTagger, tag_stances
 
 
 @pytest.fixture(scope="module")
-def tagger(models) -> StanceTagger:  # type: ignore[no-untyped-def]
-    tagger: StanceTagger = models.tagger
+def tagger(resources) -> StanceTagger:  # type: ignore[no-untyped-def]
+    tagger: StanceTagger = resources.tagger
     return tagger
 
 
