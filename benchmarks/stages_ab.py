@@ -2,12 +2,13 @@
 
     .venv/bin/python benchmarks/stages_ab.py --against da83041 --n 5000 --corpus ../shared/corpora/news_unified.jsonl
 
-The ``stages/`` package of ``--against`` is extracted (``git archive``) to a temporary folder;
+The ``stages/`` and ``flows/`` packages of ``--against`` are extracted (``git archive``) to a temporary folder;
 each side then cleans, splits and tags the same ingested articles in a fresh process of its
 own (twice: the first run also warms caches up), alternating with the other side ``--rounds``
 times, and each stage's best time is kept.
-The models are built by this checkout's ``flows.resources`` for both sides, so the commit must
-take the same models (true since the stage workers came in). Rates drift on shared machines:
+Each side builds its models with its own loader from this checkout's ``data/reference/``, so
+both read the same reference data even across a move of the loader (``flows.models`` became
+``flows.resources`` in issue 15). Rates drift on shared machines:
 alternating and taking the best of each side is what makes the two comparable. It also
 reports whether both sides made the same tables, column by column: a column that only one
 side makes (added or dropped between the commits) is named, not counted as a difference.
@@ -27,22 +28,26 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("cleanup", "sentences", "stances")
+REFERENCE = ROOT / "data" / "reference"  # both sides' models are built from this checkout's
 REPEAT = 2  # runs of each stage per process: the first one also warms caches up
 
 # Run by each side in its own process: ``root`` comes first on sys.path, so its ``stages`` is used.
 SIDE = """
 import hashlib, json, sys, time
+from pathlib import Path
 sys.path.insert(0, ROOT)
 import pandas as pd
-import stages
-assert stages.__file__.startswith(ROOT), stages.__file__
-from flows.resources import load_resources
-from flows.settings import load_settings
+import flows, stages
+assert stages.__file__.startswith(ROOT) and flows.__file__.startswith(ROOT), (stages.__file__, flows.__file__)
+try:
+    from flows.resources import load_resources as load
+except ImportError:  # before issue 15 the loader was flows.models.load_models
+    from flows.models import load_models as load
 from stages.cleanup import cleanup
 from stages.sentences import split_sentences
 from stages.stance import tag_sentences
 
-resources = load_resources(load_settings().reference_dir)
+resources = load(Path(REFERENCE))
 articles = pd.read_parquet(ARTICLES)
 seconds, out = {}, {}
 for name, run in (
@@ -80,10 +85,13 @@ def compare(this: dict[str, dict[str, str]], other: dict[str, dict[str, str]]) -
     return {"same_tables": not differ, "tables_that_differ": differ, "columns_only_in": only}
 
 
-def extract_stages(commit: str, into: Path) -> Path:
-    """``stages/`` of ``commit`` under ``into``; returns ``into``."""
+def extract_packages(commit: str, into: Path) -> Path:
+    """``stages/`` and ``flows/`` of ``commit`` under ``into``; returns ``into``."""
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", commit, "stages"], cwd=ROOT, capture_output=True, check=True
+        ["git", "archive", "--format=tar", commit, "stages", "flows"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
@@ -110,7 +118,8 @@ def ingested(corpus: Path | None, n: int, into: Path) -> Path:
 
 def side(root: Path, articles: Path, repeat: int) -> dict[str, Any]:
     code = (
-        f"ROOT = {str(root)!r}; ARTICLES = {str(articles)!r}; REPEAT = {repeat}; TABLES = {TABLES!r}\n" + SIDE
+        f"ROOT = {str(root)!r}; ARTICLES = {str(articles)!r}; REPEAT = {repeat}; TABLES = {TABLES!r}; "
+        f"REFERENCE = {str(REFERENCE)!r}\n" + SIDE
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
@@ -129,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="stancewire-ab-") as tmp:
         work = Path(tmp)
         articles = ingested(args.corpus, args.n, work)
-        other = extract_stages(args.against, work / "against")
+        other = extract_packages(args.against, work / "against")
         best: dict[str, dict[str, float]] = {"against": {}, "this": {}}
         digests: dict[str, dict[str, dict[str, str]]] = {}
         for _ in range(args.rounds):
