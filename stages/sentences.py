@@ -95,12 +95,11 @@ def _next_labels(label: str) -> set[str]:
     return following
 
 
-def _decimal(text: str, match: re.Match[str]) -> bool:
-    """Whether the "note" of a candidate is a decimal ("$1.2 billion"), not a footnote number
-    after a full stop."""
-    note = match.group("note")
-    before = text[match.start() - 1 : match.start()]
-    return bool(note) and note[0].isdigit() and not (before.isalpha() or before == ")")
+def _decimal(text: str, start: int, note: str) -> bool:
+    """Whether the "note" (not empty) of a candidate at ``start`` is a decimal ("$1.2 billion"),
+    not a footnote number after a full stop."""
+    before = text[start - 1 : start]
+    return note[0].isdigit() and not (before.isalpha() or before == ")")
 
 
 class _Quotations:
@@ -162,7 +161,10 @@ class SentenceSplitter:
         start, end = match.start(), match.end()
         if match.group("wide"):
             return end if end < len(text) else None
-        if start in skip or _decimal(text, match):
+        if start in skip:
+            return None
+        note = match.group("note")
+        if note and _decimal(text, start, note):
             return None
         following = P.NEXT_WORD.match(text, end)
         if following is None:
@@ -181,12 +183,7 @@ class SentenceSplitter:
                 return None
             # "compounds. . . . The": the full stop, then ". . . The"
             return start + 1 if text[start - 1 : start].strip() else end
-        if (
-            term == "."
-            and not close
-            and not match.group("note")
-            and not self._period_ends_sentence(text, start, next_word)
-        ):
+        if term == "." and not close and not note and not self._period_ends_sentence(text, start, next_word):
             return None
         return end
 
