@@ -50,6 +50,17 @@ EVAL_COMMANDS = (
         "(extra.label5), the 5-class macro-F1 that also scores direction.",
         "the JSON-lines dataset",
     ),
+    (
+        "pipeline",
+        "score the whole pipeline on event-coded sentences",
+        'Score the whole pipeline on PLOVER-format JSON lines {"id", "sentence", "stance", "extra": '
+        '{"source_codes", "target_codes"}}: each sentence goes through the real nightly flow as an article '
+        "of its own. Recall: of the sentences with an ISO3 source and a different ISO3 target, those with "
+        "a stance row whose source is among the source codes, target among the target codes and sign the "
+        "gold one. Precision: of the non-neutral rows, those whose pair fits the codes (IGO fits any "
+        "organisation) and whose sign is right.",
+        "the JSON-lines dataset",
+    ),
 )
 # (stage, help, description, default --limit) of each `stancewire bench` command.
 BENCH_COMMANDS = (

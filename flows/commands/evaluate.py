@@ -13,7 +13,7 @@ from flows.settings import load_settings
 def cmd_eval(args: argparse.Namespace) -> int:
     from flows.datasets import DatasetError
     from flows.evaluation import evaluate_cleanup, evaluate_sentences, evaluate_stance
-    from flows.resources import load_splitter, load_tagger
+    from flows.resources import load_resources, load_splitter, load_tagger
 
     settings = load_settings()
     try:
@@ -21,6 +21,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
             scores: dict[str, Any] = evaluate_cleanup(args.dataset, html=args.html)
         elif args.stage == "sentences":
             scores = evaluate_sentences(args.dataset, load_splitter(settings.reference_dir))
+        elif args.stage == "pipeline":
+            from flows.evaluate_pipeline import evaluate_pipeline
+
+            scores = evaluate_pipeline(
+                args.dataset, load_resources(settings.reference_dir, settings.models_dir)
+            )
         else:
             scores = evaluate_stance(args.dataset, load_tagger(settings.reference_dir, settings.models_dir))
     except DatasetError as err:

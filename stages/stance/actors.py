@@ -85,6 +85,10 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def actors_of_kind(self, kind: str) -> set[str]:
+        """The actor ids that some name of ``kind`` (one of ``MENTION_KINDS``) resolves to."""
+        return {actor for actor, entry_kind, _ in self._entries.values() if entry_kind == kind}
+
     @classmethod
     def from_frames(
         cls,

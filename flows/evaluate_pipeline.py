@@ -1,0 +1,94 @@
+"""``stancewire eval pipeline``: event-coded sentences through the real nightly flow, scored.
+
+Each gold sentence becomes one article of a JSON-lines inbox in a temporary folder; the real
+``nightly`` flow (ingest, cleanup, sentences, stances, validation, publish) writes a temporary
+warehouse; its ``stances`` rows are read back by each article's line and scored by
+``stages.pipeline_scoring``. Sentences that repeat one another are sent once and share rows.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pycountry
+
+from flows.datasets import DatasetError, read_jsonl
+from flows.resources import Resources
+from stages.pipeline_scoring import EventCase, PredictedPair, pipeline_scores
+
+# The run date the flow is given: the gold sentences carry no date.
+EVAL_RUN_DATE = date(2026, 1, 1)
+COUNTRIES = frozenset(c.alpha_3 for c in pycountry.countries)
+
+
+def event_cases(dataset: Path) -> list[EventCase]:
+    """The gold rows of a PLOVER-format file: ``sentence``, ``stance`` and the codes in ``extra``."""
+    cases = []
+    for number, row in enumerate(read_jsonl(dataset), start=1):
+        extra = row.get("extra") or {}
+        if not isinstance(row.get("sentence"), str) or row.get("stance") not in ("favor", "against"):
+            raise DatasetError(f"{dataset}: row {number} needs a 'sentence' and a stance of favor or against")
+        cases.append(
+            EventCase(
+                case_id=str(number),  # the line: gold ids need not be unique
+                source_codes=frozenset(extra.get("source_codes") or ()),
+                target_codes=frozenset(extra.get("target_codes") or ()),
+                stance=row["stance"],
+            )
+        )
+    if not cases:
+        raise DatasetError(f"dataset {dataset} has no rows")
+    return cases
+
+
+def _sentences(dataset: Path) -> list[str]:
+    return [row["sentence"] for row in read_jsonl(dataset)]
+
+
+def run_flow_on_texts(texts: list[str], work: Path) -> dict[int, list[dict[str, Any]]]:
+    """The ``stances`` rows the real flow makes of each text (each an article of its own),
+    keyed by the text's position; a text repeated is sent once and its rows shared."""
+    from flows.nightly import nightly  # Prefect is imported only when a flow is run
+    from flows.storage import Warehouse
+
+    first: dict[str, int] = {}
+    lines: list[int] = []  # position -> the inbox line that carries its text
+    inbox = work / "inbox"
+    inbox.mkdir(parents=True)
+    with (inbox / "cases.jsonl").open("w", encoding="utf-8") as out:
+        for text in texts:
+            if text not in first:
+                first[text] = len(first) + 1
+                out.write(json.dumps({"text": text}) + "\n")
+            lines.append(first[text])
+    warehouse = work / "warehouse"
+    nightly(inbox=inbox, warehouse=warehouse, run_date=EVAL_RUN_DATE, workers=0)
+    store = Warehouse(warehouse)
+    articles = store.read_table("articles", EVAL_RUN_DATE, ["article_id", "source_line"])
+    stances = store.read_table(
+        "stances", EVAL_RUN_DATE, ["article_id", "source_actor", "target_actor", "stance"]
+    )
+    line_of = dict(zip(articles["article_id"], articles["source_line"].astype(int), strict=True))
+    by_line: dict[int, list[dict[str, Any]]] = {}
+    for article_id, source, target, stance in stances.itertuples(index=False, name=None):
+        row = {"source_actor": source, "target_actor": target, "stance": stance}
+        by_line.setdefault(line_of[article_id], []).append(row)
+    return {position: by_line.get(line, []) for position, line in enumerate(lines)}
+
+
+def evaluate_pipeline(dataset: Path, resources: Resources) -> dict[str, Any]:
+    """Recall and precision of the whole pipeline on event-coded sentences (see the module)."""
+    cases = event_cases(dataset)
+    texts = _sentences(dataset)
+    with tempfile.TemporaryDirectory(prefix="stancewire-eval-") as folder:
+        rows = run_flow_on_texts(texts, Path(folder))
+    predicted = {
+        case.case_id: [PredictedPair(r["source_actor"], r["target_actor"], r["stance"]) for r in rows[i]]
+        for i, case in enumerate(cases)
+    }
+    organisations = resources.tagger.gazetteer.actors_of_kind("organization") - COUNTRIES
+    return pipeline_scores(cases, predicted, countries=COUNTRIES, organisations=organisations)
