@@ -88,6 +88,7 @@ class StopOnSignal:
         if threading.current_thread() is not threading.main_thread():
             return self
         self._manifest_before = _read_bytes(self._store.manifest_path)
+        _start_quiet_resource_tracker()
         read_end, write_end = os.pipe()
         os.set_blocking(write_end, False)  # set_wakeup_fd requires it; the watcher blocks on read_end
         self._pipe = (read_end, write_end)
@@ -183,6 +184,27 @@ class StopOnSignal:
             with contextlib.suppress(OSError, ValueError):  # a closed or broken stream
                 stream.flush()
         os._exit(128 + signum)
+
+
+# The resource tracker's warning about the semaphores of stage workers a stop signal ended: it
+# cleans them up itself, and the warning would come after the one line a stop prints.
+TRACKER_WARNING = "ignore:resource_tracker:UserWarning"
+
+
+def _start_quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, before any worker pool, with its leak
+    warning ignored. The tracker is a process of its own that outlives a stopped run by a
+    moment: after the stop's last line it would print "There appear to be N leaked semaphore
+    objects to clean up at shutdown" for the workers' semaphores it then removes. Its warning
+    filters are the ``-W`` options it is started with, taken from ``sys.warnoptions``."""
+    from multiprocessing import resource_tracker
+
+    saved = list(sys.warnoptions)
+    sys.warnoptions.append(TRACKER_WARNING)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.warnoptions[:] = saved
 
 
 def _read_bytes(path: Path) -> bytes | None:

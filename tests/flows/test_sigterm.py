@@ -204,3 +204,27 @@ def test_a_stop_signal_ends_the_block_and_its_children(
     assert err.strip().splitlines()[-1] == f"stancewire: run stopped by {name}; nothing of it was published"
     assert not (warehouse / ".lock").exists(), why
     assert not wait_for_empty_session(process.pid), "the child process is stopped"
+
+
+@pytest.mark.parametrize(("quiet", "warned"), [(False, True), (True, False)], ids=["plain", "quieted"])
+def test_the_resource_tracker_says_nothing_after_a_stop(quiet: bool, warned: bool) -> None:
+    """A stopped run's stage workers leave semaphores the resource tracker removes once the run
+    has exited; started by StopOnSignal, it does so without a warning after the stop's line."""
+    code = (
+        "import os, sys\n"
+        + (
+            "from flows.stopping import _start_quiet_resource_tracker; _start_quiet_resource_tracker()\n"
+            if quiet
+            else ""
+        )
+        + "import multiprocessing as mp\n"
+        "semaphore = mp.get_context('forkserver').Semaphore(1)\n"
+        "print('stopped', file=sys.stderr, flush=True)\n"
+        "os._exit(143)\n"
+    )
+    # The tracker holds the child's stderr until it exits: what it says is captured too.
+    child = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=PROJECT_ROOT
+    )
+    assert child.stderr.splitlines()[0] == "stopped"
+    assert ("leaked semaphore" in child.stderr) is warned
