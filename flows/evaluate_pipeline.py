@@ -4,12 +4,14 @@ Each gold sentence becomes one article of a JSON-lines inbox in a temporary fold
 ``nightly`` flow (ingest, cleanup, sentences, stances, validation, publish) writes a temporary
 warehouse; its ``stances`` rows are read back by each article's line and scored by
 ``stages.pipeline_scoring``. Sentences that repeat one another are sent once and share rows.
+``run_flow_on_lines`` (inbox, flow, a table read back by line) is shared with ``eval attribution``.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from stages.pipeline_scoring import EventCase, PredictedPair, pipeline_scores
 # The run date the flow is given: the gold sentences carry no date.
 EVAL_RUN_DATE = date(2026, 1, 1)
 COUNTRIES = frozenset(c.alpha_3 for c in pycountry.countries)
+STANCE_COLUMNS = ("source_actor", "target_actor", "stance")
 
 
 def event_cases(dataset: Path) -> list[EventCase]:
@@ -49,35 +52,37 @@ def _sentences(dataset: Path) -> list[str]:
     return [row["sentence"] for row in read_jsonl(dataset)]
 
 
-def run_flow_on_texts(texts: list[str], work: Path) -> dict[int, list[dict[str, Any]]]:
-    """The ``stances`` rows the real flow makes of each text (each an article of its own),
-    keyed by the text's position; a text repeated is sent once and its rows shared."""
+def run_flow_on_lines(
+    objects: Sequence[Mapping[str, Any]], work: Path, table: str, columns: Sequence[str]
+) -> list[list[dict[str, Any]] | None]:
+    """Write each object as one line of a JSON-lines inbox under ``work``, run the real nightly
+    flow into a warehouse beside it, and read ``table`` back: for each object, by position, the
+    rows (``columns`` of them) of the article its line became, or None when the flow published
+    no article for it (a reject). Equal objects are written once and share their rows."""
     from flows.nightly import nightly  # Prefect is imported only when a flow is run
     from flows.storage import Warehouse
 
     first: dict[str, int] = {}
-    lines: list[int] = []  # position -> the inbox line that carries its text
+    lines: list[int] = []  # position -> the inbox line that carries its object
     inbox = work / "inbox"
     inbox.mkdir(parents=True)
     with (inbox / "cases.jsonl").open("w", encoding="utf-8") as out:
-        for text in texts:
-            if text not in first:
-                first[text] = len(first) + 1
-                out.write(json.dumps({"text": text}) + "\n")
-            lines.append(first[text])
+        for obj in objects:
+            line = json.dumps(obj, ensure_ascii=False)
+            if line not in first:
+                first[line] = len(first) + 1
+                out.write(line + "\n")
+            lines.append(first[line])
     warehouse = work / "warehouse"
     nightly(inbox=inbox, warehouse=warehouse, run_date=EVAL_RUN_DATE, workers=0)
     store = Warehouse(warehouse)
     articles = store.read_table("articles", EVAL_RUN_DATE, ["article_id", "source_line"])
-    stances = store.read_table(
-        "stances", EVAL_RUN_DATE, ["article_id", "source_actor", "target_actor", "stance"]
-    )
+    rows = store.read_table(table, EVAL_RUN_DATE, ["article_id", *columns])
     line_of = dict(zip(articles["article_id"], articles["source_line"].astype(int), strict=True))
-    by_line: dict[int, list[dict[str, Any]]] = {}
-    for article_id, source, target, stance in stances.itertuples(index=False, name=None):
-        row = {"source_actor": source, "target_actor": target, "stance": stance}
-        by_line.setdefault(line_of[article_id], []).append(row)
-    return {position: by_line.get(line, []) for position, line in enumerate(lines)}
+    by_line: dict[int, list[dict[str, Any]]] = {line: [] for line in line_of.values()}
+    for article_id, *values in rows[["article_id", *columns]].itertuples(index=False, name=None):
+        by_line[line_of[article_id]].append(dict(zip(columns, values, strict=True)))
+    return [by_line.get(line) for line in lines]
 
 
 def evaluate_pipeline(dataset: Path, resources: Resources) -> dict[str, Any]:
@@ -85,9 +90,11 @@ def evaluate_pipeline(dataset: Path, resources: Resources) -> dict[str, Any]:
     cases = event_cases(dataset)
     texts = _sentences(dataset)
     with tempfile.TemporaryDirectory(prefix="stancewire-eval-") as folder:
-        rows = run_flow_on_texts(texts, Path(folder))
+        rows = run_flow_on_lines([{"text": text} for text in texts], Path(folder), "stances", STANCE_COLUMNS)
     predicted = {
-        case.case_id: [PredictedPair(r["source_actor"], r["target_actor"], r["stance"]) for r in rows[i]]
+        case.case_id: [
+            PredictedPair(r["source_actor"], r["target_actor"], r["stance"]) for r in rows[i] or ()
+        ]
         for i, case in enumerate(cases)
     }
     organisations = resources.tagger.gazetteer.actors_of_kind("organization") - COUNTRIES
