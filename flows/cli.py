@@ -61,6 +61,18 @@ EVAL_COMMANDS = (
         "organisation) and whose sign is right.",
         "the JSON-lines dataset",
     ),
+    (
+        "attribution",
+        "score attribution (speaker, cue, content) on PolNeAR",
+        'Score attribution on PolNeAR-format JSON lines {"id", "outlet", "date", "text", "attributions": '
+        '[{"source", "cue", "content"}]}, each span {"start", "end", "text"} into text or null: each article '
+        "goes through the real nightly flow and its attributions rows are read back. A prediction and a gold "
+        "attribution pair when their cues overlap (one-to-one, largest overlap first): cue P/R/F1. Source: "
+        "the paired speaker overlaps the gold source (P over predictions with a speaker, R over gold with a "
+        "source). Content: the paired content's token F1 is at least 0.5 (P over predictions with content, "
+        "R over gold with content). Rejected articles predict nothing.",
+        "the JSON-lines dataset",
+    ),
 )
 # (stage, help, description, default --limit) of each `stancewire bench` command.
 BENCH_COMMANDS = (

@@ -27,6 +27,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             scores = evaluate_pipeline(
                 args.dataset, load_resources(settings.reference_dir, settings.models_dir)
             )
+        elif args.stage == "attribution":
+            from flows.evaluate_attribution import evaluate_attribution
+
+            scores = evaluate_attribution(args.dataset)
         else:
             scores = evaluate_stance(args.dataset, load_tagger(settings.reference_dir, settings.models_dir))
     except DatasetError as err:
