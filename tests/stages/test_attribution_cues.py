@@ -1,0 +1,29 @@
+"""The candidate test: which sentences are worth a parse."""
+
+from __future__ import annotations
+
+import pytest
+
+from stages.attribution.cues import CUE_LEMMAS, CUE_SET, is_candidate
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "reason"),
+    [
+        ("Blinken said Russia must stop.", True, "an inflected cue verb"),
+        ("Moscow told Kiev to back off.", True, "an irregular form (told) of a cue"),
+        ("Prices rose, according to the report.", True, "according to"),
+        ("“We will win.”", True, "a quotation mark alone"),
+        ('"We will win."', True, "a straight quotation mark"),
+        ("The troops crossed the border at dawn.", False, "no cue word, no quote"),
+        ("", False, "empty text"),
+        ("The troops crossed the 'red line' at dawn.", False, "single quotes are not quotations here"),
+    ],
+)
+def test_is_candidate(text: str, expected: bool, reason: str) -> None:
+    assert is_candidate(text) is expected, reason
+
+
+def test_lexicon_is_lower_case_lemmas() -> None:
+    assert all(lemma == lemma.lower() and " " not in lemma for lemma in CUE_LEMMAS)
+    assert {"say", "tell", "accuse", "deny", "criticise", "criticize"} <= CUE_SET

