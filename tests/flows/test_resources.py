@@ -1,14 +1,18 @@
-"""Reference data: country ids are ISO 3166-1, pycountry fills in the rest, users can add their own actors."""
+"""Reference data: country ids are ISO 3166-1, pycountry fills in the rest, users can add their own actors.
+The parser loads with what attribution reads, and only a process that asks for it imports spaCy."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pycountry
 import pytest
 
-from flows.resources import country_frame, load_tagger
+from flows.resources import country_frame, load_parser, load_tagger
 from flows.settings import PROJECT_ROOT
 
 REFERENCE = PROJECT_ROOT / "data" / "reference"
@@ -37,3 +41,31 @@ def test_users_can_add_their_own_actors(tmp_path: Path) -> None:
     (reference / "custom_actors.csv").write_text("surface,actor_id,kind,name\nX,XXX,planet,X\n")
     with pytest.raises(ValueError, match="kind must be one of"):
         load_tagger(reference)
+
+
+@pytest.fixture(scope="module")
+def parser() -> Any:
+    return load_parser()
+
+
+def test_the_parser_has_what_attribution_reads(parser: Any) -> None:
+    assert parser.pipe_names == ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"]
+    assert "senter" not in parser.component_names, "excluded: stancewire splits sentences itself"
+    doc = parser("Ukrainian Foreign Minister Dmytro Kuleba said that Russia must withdraw its troops.")
+    by_text = {token.text: token for token in doc}
+    said, kuleba, withdraw = by_text["said"], by_text["Kuleba"], by_text["withdraw"]
+    assert (kuleba.dep_, kuleba.head.i) == ("nsubj", said.i), "the speaker is the cue's subject"
+    assert (withdraw.dep_, withdraw.head.i) == ("ccomp", said.i), "the content is its clausal complement"
+    assert said.dep_ == "ROOT" and said.lemma_ == "say"
+    assert by_text["troops"].lemma_ == "troop"
+    assert ("Dmytro Kuleba", "PERSON") in {(ent.text, ent.label_) for ent in doc.ents}
+    assert ("Russia", "GPE") in {(ent.text, ent.label_) for ent in doc.ents}
+
+
+@pytest.mark.parametrize("module", ["flows.resources", "flows.nightly"])
+def test_only_a_process_that_parses_imports_spacy(module: str) -> None:
+    probe = f"import sys, {module}; print('spacy' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False", "spaCy (~1 s, 35-80 MB) is imported by load_parser() alone"
