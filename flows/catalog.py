@@ -37,23 +37,21 @@ READY_VIEWS: dict[str, tuple[tuple[str, ...], str, str]] = {
         GROUP BY source_actor, target_actor, day
         """,
     ),
-    # One row per (sentence, speaker) whose stance rests on quoted words: who said what, the
-    # words inside the quotation marks, the whole sentence and its article.
+    # One row per reported statement: who said it (as written, resolved, and the actor), the
+    # cue, what was said, the sentence and its article.
     "quotes": (
-        ("stances", "sentences", "articles"),
-        "who said what: speaker, quoted words, sentence and article of stances resting on quotes",
+        ("attributions", "sentences", "articles"),
+        "who said what: every reported statement with its speaker, cue, content, sentence and article",
         """
-        SELECT s.run_date, s.article_id, s.sentence_index, s.speaker, s.source_actor,
-               string_agg(DISTINCT s.target_actor, ', ' ORDER BY s.target_actor) AS target_actors,
-               array_to_string(regexp_extract_all(t.text, '["“]([^"”]{2,})["”]', 1), ' … ')
-                   AS quoted_words,
-               t.text AS sentence, a.title, a.outlet, a.url, a.published_at, a.source_path
-        FROM stances s
-        JOIN sentences t ON t.article_id = s.article_id AND t.sentence_index = s.sentence_index
-                        AND t.run_date = s.run_date
-        JOIN articles a ON a.article_id = s.article_id
-        WHERE s.is_quote AND regexp_matches(t.text, '["“][^"”]{2,}["”]')
-        GROUP BY ALL
+        SELECT q.run_date, q.article_id, q.sentence_index, q.kind, q.speaker, q.speaker_name,
+               q.speaker_actor, q.speaker_role, q.cue, q.content, q.speaker_is_pronoun,
+               q.continued_quote, t.text AS sentence, a.title, a.outlet, a.url, a.published_at,
+               a.source_path, q.speaker_start, q.speaker_end, q.cue_start, q.cue_end,
+               q.content_start, q.content_end
+        FROM attributions q
+        JOIN sentences t ON t.article_id = q.article_id AND t.sentence_index = q.sentence_index
+                        AND t.run_date = q.run_date
+        JOIN articles a ON a.article_id = q.article_id
         """,
     ),
 }

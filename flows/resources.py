@@ -5,7 +5,9 @@ reads it), the trained target-sentiment model from ``data/models/``, and spaCy's
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +25,18 @@ STANCE_MODEL_NAME = "stance_newsmtsc"
 
 @dataclass(frozen=True)
 class Resources:
-    """What the stages are given to work with."""
+    """What the stages are given to work with; the parser is loaded on first use (about 1 s and
+    60 MB), so a process that does not parse never loads it."""
 
     identify_language: LanguageIdentifier
     segmenter: Segmenter
     tagger: StanceTagger
+    load_parser: Callable[[], Any] = field(default=lambda: load_parser(), repr=False, compare=False)
+
+    @cached_property
+    def parser(self) -> Any:
+        """spaCy's pipeline (``load_parser``), for attribution."""
+        return self.load_parser()
 
 
 def _read(reference_dir: Path, name: str) -> pd.DataFrame:
@@ -131,12 +140,17 @@ def load_stance_model(model_dir: Path) -> Any:
 
 
 def load_resources(
-    reference_dir: Path, models_dir: Path | None = None, language_model: Any = None
+    reference_dir: Path,
+    models_dir: Path | None = None,
+    language_model: Any = None,
+    parser: Callable[[], Any] | None = None,
 ) -> Resources:
-    """The language identifier, the sentence splitter and the stance tagger (``language_model``:
-    py3langid's model when already loaded, see ``load_language_model``)."""
+    """The language identifier, the sentence splitter, the stance tagger and, when first used, the
+    parser (``language_model``: py3langid's model when already loaded, see
+    ``load_language_model``; ``parser``: how to get the parser, e.g. the fork server's copy)."""
     return Resources(
         identify_language=make_language_identifier(language_model or load_language_model()),
         segmenter=load_splitter(reference_dir),
         tagger=load_tagger(reference_dir, models_dir),
+        load_parser=parser or load_parser,
     )

@@ -34,6 +34,7 @@ import pandas as pd
 from flows.resources import Resources, load_resources
 from flows.settings import release_free_memory
 from flows.storage import Warehouse
+from stages.attribution.frames import attributions
 from stages.cleanup import cleanup
 from stages.ingest import language_rejects
 from stages.sentences import DEFAULT_MAX_SENTENCE_CHARS, split_sentences
@@ -99,7 +100,10 @@ def _run_stage(job: StageJob, resources: Resources) -> list[Written]:
     if job.stage == STANCES:
         sentences = read("sentences")
         stances, mentions = tag_sentences(sentences, resources.tagger)
-        return [write("mentions", mentions), write("stances", stances)]
+        said = attributions(
+            sentences, read("paragraphs"), resources.parser, resources.tagger.gazetteer.actor_of
+        )
+        return [write("mentions", mentions), write("stances", stances), write("attributions", said)]
     raise ValueError(f"unknown stage {job.stage!r}")
 
 
@@ -135,9 +139,9 @@ _worker_resources: Resources | None = None  # a worker process's own resources, 
 def _start_worker(reference_dir: Path) -> None:
     """The pool's initializer: load this worker's resources once, around the preloaded model."""
     global _worker_resources
-    from flows.worker_preload import language_model  # already imported by the fork server
+    from flows.worker_preload import language_model, parser  # already imported by the fork server
 
-    _worker_resources = load_resources(reference_dir, language_model=language_model())
+    _worker_resources = load_resources(reference_dir, language_model=language_model(), parser=parser)
 
 
 def _run_in_worker(job: StageJob) -> list[Written]:

@@ -45,7 +45,7 @@ from stages.schemas import TABLES, empty_frame  # noqa: E402
 # Rejects whose bytes are not copied to quarantine: fine files (duplicates) and files not read.
 NOT_QUARANTINED = frozenset({DUPLICATE, OUTSIDE_INBOX, TOO_LARGE, UNREADABLE, NOT_A_FILE})
 # The tables a rebuild recomputes from a run date's articles (and replaces in one commit).
-DERIVED_TABLES = ("removed", "paragraphs", "sentences", "mentions", "stances", "stance_daily")
+DERIVED_TABLES = ("removed", "paragraphs", "sentences", "mentions", "stances", "attributions", "stance_daily")
 
 IO_RETRIES = 2
 IO_RETRY_DELAY_S = 2

@@ -36,6 +36,9 @@ REJECT_REASONS: tuple[str, ...] = (
     "bad_gzip",
     "bad_html",
 )
+# attributions.kind: a direct quote, reported speech ("said that ..."), a quote inside reported
+# speech, and a statement credited with "according to"
+ATTRIBUTION_KINDS: tuple[str, ...] = ("direct", "indirect", "mixed", "according_to")
 RUN_STATUSES: tuple[str, ...] = ("succeeded",)
 RUN_MODES: tuple[str, ...] = ("nightly", "rebuild")
 BOOLEANS: tuple[bool, ...] = (True, False)
@@ -251,6 +254,47 @@ DECLARED: tuple[Table, ...] = (
             Column("score", FLOAT64, "strength in -1..1 (negative: against)"),
             Column("cue", STRING, "the words that show the stance, separated by '; '", nullable=True),
             Column("is_quote", BOOL, "true when the stance rests on quoted words"),
+            RUN_ID,
+        ),
+    ),
+    Table(
+        "attributions",
+        "who says what: one row per reported statement (quote, reported speech, 'according to'), "
+        "with or without a stance; spans are character offsets into articles.raw_text",
+        "reported statement (one cue) in a sentence",
+        ("article_id", "sentence_index", "cue_start"),
+        (
+            Column("article_id", STRING, "the article"),
+            Column("sentence_index", INT32, "the sentence that holds the cue (sentences.sentence_index)"),
+            Column("kind", STRING, "direct, indirect, mixed or according_to", allowed=ATTRIBUTION_KINDS),
+            Column("speaker", STRING, "the speaker as written (a pronoun as written)", nullable=True),
+            Column("speaker_start", INT64, "offset of the speaker in articles.raw_text", nullable=True),
+            Column("speaker_end", INT64, "offset just after the speaker in articles.raw_text", nullable=True),
+            Column(
+                "speaker_name",
+                STRING,
+                "the speaker's resolved name (a pronoun's antecedent; a title dropped)",
+                nullable=True,
+            ),
+            Column(
+                "speaker_actor",
+                STRING,
+                "the speaker's actor id: ISO 3166-1 alpha-3 code or organisation id (null: no affiliation known)",
+                nullable=True,
+            ),
+            Column(
+                "speaker_role", STRING, "the speaker's role code (GOV, LEG, MIL, REB, ...)", nullable=True
+            ),
+            Column("cue", STRING, "the words that report the statement (said, told, according to, ...)"),
+            Column("cue_start", INT64, "offset of the cue in articles.raw_text"),
+            Column("cue_end", INT64, "offset just after the cue in articles.raw_text"),
+            Column("content", STRING, "what was said", nullable=True),
+            Column("content_start", INT64, "offset of the content in articles.raw_text", nullable=True),
+            Column("content_end", INT64, "offset just after the content in articles.raw_text", nullable=True),
+            Column(
+                "speaker_is_pronoun", BOOL, "true when the speaker is a pronoun resolved to an earlier name"
+            ),
+            Column("continued_quote", BOOL, "true when the quote goes on from an earlier sentence"),
             RUN_ID,
         ),
     ),

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Span, Token
+if TYPE_CHECKING:  # annotations only: importing stages never imports spaCy
+    from spacy.tokens import Doc, Span, Token
 
 from stages.attribution.cues import CUE_SET
 
@@ -230,7 +232,7 @@ def is_cue(token: Token) -> bool:
 
 def read(doc: Doc | Span) -> list[Statement]:
     """The statements of one parsed sentence, in the order of their cues."""
-    sent = doc.as_doc() if isinstance(doc, Span) else doc
+    sent = doc.as_doc() if hasattr(doc, "as_doc") else doc  # a Span: read it as a Doc of its own
     quotes = quotations(sent.text)
     found: list[Statement] = []
     for token in sent:

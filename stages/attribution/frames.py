@@ -21,35 +21,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from spacy.language import Language
-from spacy.tokens import Doc
+
+if TYPE_CHECKING:  # annotations only: importing stages never imports spaCy
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 from stages.attribution.cues import is_candidate
 from stages.attribution.extract import Statement, quotations, read
 from stages.attribution.speakers import NameMemory, name_of, remember_entities
+from stages.schemas import dtypes, frame
 
-COLUMNS: dict[str, str] = {
-    "article_id": "str",
-    "sentence_index": "int32",
-    "kind": "str",
-    "speaker": "str",
-    "speaker_start": "Int64",
-    "speaker_end": "Int64",
-    "speaker_name": "str",
-    "speaker_actor": "str",
-    "speaker_role": "str",
-    "cue": "str",
-    "cue_start": "int64",
-    "cue_end": "int64",
-    "content": "str",
-    "content_start": "Int64",
-    "content_end": "Int64",
-    "speaker_is_pronoun": "bool",
-    "continued_quote": "bool",
-}
+COLUMNS: dict[str, str] = dtypes("attributions")  # the declared columns and their dtypes
 BATCH_SIZE = 128
 Resolver = Callable[[str], str | None]
 
@@ -186,7 +171,7 @@ def attributions(
     candidates = _candidates(sentences, paragraphs)
     docs = nlp.pipe((s.text for s in candidates), batch_size=BATCH_SIZE)
     rows = _read_all(candidates, iter(docs), resolve)
-    return pd.DataFrame(rows, columns=list(COLUMNS)).astype(COLUMNS)
+    return frame("attributions", rows)
 
 
 __all__ = ["COLUMNS", "attributions"]

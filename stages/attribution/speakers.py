@@ -5,8 +5,10 @@ name of the right kind before it, outside quotations)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Token
+if TYPE_CHECKING:  # annotations only: importing stages never imports spaCy
+    from spacy.tokens import Doc, Token
 
 # Entity labels that can speak, and which of them a pronoun can stand for.
 SPEAKING_LABELS = frozenset(("PERSON", "ORG", "GPE", "NORP"))

@@ -85,6 +85,12 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def actor_of(self, name: str) -> str | None:
+        """The actor of the first actor named in ``name`` ("Foreign Minister Sergei Lavrov" ->
+        RUS, "the Kremlin" -> RUS), or None: how a speaker's name is given its actor."""
+        found = self.find(name)
+        return found[0].actor if found else None
+
     def actors_of_kind(self, kind: str) -> set[str]:
         """The actor ids that some name of ``kind`` (one of ``MENTION_KINDS``) resolves to."""
         return {actor for actor, entry_kind, _ in self._entries.values() if entry_kind == kind}

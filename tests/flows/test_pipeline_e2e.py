@@ -127,6 +127,7 @@ def test_daily_table_uses_publication_day_and_dq_results_are_all_green(warehouse
     dq = query(warehouse, "select table_name, success, n_batches from dq_results order by 1")
     assert {t for t, _, _ in dq} == {
         "article_signatures",
+        "attributions",
         "files",
         "mentions",
         "articles",

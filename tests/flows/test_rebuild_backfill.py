@@ -18,7 +18,7 @@ from flows.cli import main
 from flows.storage import Warehouse
 
 DAY1, DAY2 = "2026-11-20", "2026-11-21"
-DERIVED = ("paragraphs", "sentences", "mentions", "stances", "stance_daily")
+DERIVED = ("paragraphs", "sentences", "mentions", "stances", "attributions", "stance_daily")
 
 
 def query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:

@@ -30,7 +30,7 @@ GERMAN = (
     "Die Regierung in Berlin hat am Montag neue Sanktionen gegen Russland beschlossen, sagte der Sprecher."
 )
 # The derived tables, in the order the stages stage them.
-DERIVED = ("removed", "rejects", "paragraphs", "sentences", "mentions", "stances")
+DERIVED = ("removed", "rejects", "paragraphs", "sentences", "mentions", "stances", "attributions")
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +82,14 @@ def test_worker_processes_stage_the_same_rows_as_this_process(
         "sentences",
         "mentions",
         "stances",
+        "attributions",
     ]
     mine, theirs = tables(here), tables(there)
     for table in DERIVED:
         pd.testing.assert_frame_equal(mine[table], theirs[table], obj=table)
     assert mine["rejects"]["reason"].tolist() == ["non_english"], "the German article is a non_english reject"
     assert len(mine["stances"]) > 0, "the seed article has stances"
+    assert len(mine["attributions"]) > 0, "the seed article reports what people said"
 
 
 def test_a_rebuild_job_reads_the_committed_articles_and_stages_no_rejects(

@@ -14,6 +14,7 @@ import pytest
 from flows.settings import PROJECT_ROOT
 from flows.validation import ValidationFailed, Validator, load_suite
 from stages.aggregate import aggregate_daily, article_days
+from stages.attribution.frames import attributions
 from stages.cleanup import cleanup
 from stages.ingest import RawFile, file_ledger, ingest
 from stages.near_duplicates import SignatureIndex, mark_near_duplicates, signatures
@@ -43,6 +44,7 @@ def good(seed_bytes: bytes, resources) -> dict[str, pd.DataFrame]:  # type: igno
     sentences = split_sentences(paragraphs, resources.segmenter)
     stances = tag_stances(sentences, resources.tagger)
     mentions = tag_sentences(sentences, resources.tagger)[1]
+    said = attributions(sentences, paragraphs, resources.parser, resources.tagger.gazetteer.actor_of)
     daily = aggregate_daily(stances, article_days(articles, date(2026, 11, 29)))
     runs = pd.DataFrame(
         [
@@ -86,6 +88,7 @@ def good(seed_bytes: bytes, resources) -> dict[str, pd.DataFrame]:  # type: igno
         "sentences": sentences,
         "stances": stances,
         "mentions": mentions,
+        "attributions": said,
         "files": files,
         "stance_daily": daily,
         "runs": runs.drop(columns="run_id"),
