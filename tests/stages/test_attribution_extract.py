@@ -60,6 +60,17 @@ CASES = [
         "a cue inside a quotation is the quoted words, not a statement",
     ),
     ("", [], "empty sentence"),
+    (
+        "I think the plan means higher taxes.",
+        [],
+        "near miss: think and mean are not cues (PolNeAR rarely marks them)",
+    ),
+    ("The senator continued to work on the bill.", [], "near miss: continue is not a cue"),
+    (
+        "The senator decided that the bill was dead.",
+        [],
+        "near miss: decide is not a cue, though it governs a clause",
+    ),
 ]
 
 
