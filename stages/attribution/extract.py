@@ -9,7 +9,8 @@ The rules, read off spaCy's dependency parse (English, ClearNLP labels):
   told by the minister"); a verb without a subject of its own (``xcomp``, ``conj``, ``advcl``:
   "went on to say", "denied it and accused", "..., saying") takes its head's; a relative
   clause's "who"/"which" is the noun it hangs on. The speaker is that noun phrase without its
-  relative clauses, appositions and edge punctuation. A cue with no speaker, or with no
+  relative clauses, appositions and edge punctuation; of a relative clause, the "who" itself
+  (as PolNeAR marks it; its head names it, ``speaker_head``). A cue with no speaker, or with no
   content and no colon after it ("He said:", the words follow), is no statement;
 - the content is, in order: the clause the verb governs (``ccomp``, else ``xcomp``); the
   clause a parenthetical cue sits in ("The decision, he said, was final"); a quotation of the
@@ -41,7 +42,7 @@ _NOT_SPEAKER = frozenset(("relcl", "acl", "appos", "punct", "advcl", "parataxis"
 _OBJECTS = ("dobj", "dative", "prep", "pcomp", "iobj", "attr", "oprd")
 _ADJECTIVAL = ("amod", "compound", "nmod")
 PRONOUNS = frozenset("he she they it we i".split())
-_RELATIVE = frozenset("who which that whom".split())
+RELATIVE = frozenset("who which that whom".split())
 _EDGE = re.compile(r"^[\s,;:\-–—]+|[\s,;:\-–—.]+$")
 # Quotation marks: straight double quotes pair up in order; curly ones open and close.
 _QUOTE_MARK = re.compile(r"[\"“”]")
@@ -96,7 +97,7 @@ def _subject(verb: Token, quotes: list[tuple[int, int]], depth: int = 0) -> Toke
     borrowed from inside a quotation the verb is outside of."""
     for child in verb.children:
         if child.dep_ in _SUBJECTS:
-            if child.lower_ in _RELATIVE and verb.dep_ == "relcl":
+            if child.lower_ in RELATIVE and verb.dep_ == "relcl":
                 return verb.head
             return child
         if child.dep_ == "agent":
@@ -111,7 +112,14 @@ def _subject(verb: Token, quotes: list[tuple[int, int]], depth: int = 0) -> Toke
     return None
 
 
-def _noun_phrase(doc: Doc, head: Token) -> tuple[int, int] | None:
+def _relative_word(verb: Token, subject: Token) -> Token | None:
+    """The "who" that is ``verb``'s subject when ``verb`` is a relative clause on ``subject``."""
+    if verb.dep_ != "relcl" or subject.i != verb.head.i:
+        return None
+    return next((c for c in verb.children if c.dep_ in _SUBJECTS and c.lower_ in RELATIVE), None)
+
+
+def noun_phrase(doc: Doc, head: Token) -> tuple[int, int] | None:
     """``head``'s noun phrase: its subtree without clauses and appositions, contiguous around it."""
     kept = {head.i}
     stack = [head]
@@ -213,7 +221,7 @@ def _according_to(doc: Doc, word: Token) -> Statement | None:
     return Statement(
         "according_to",
         (word.idx, to.idx + len(to.text)),
-        _noun_phrase(doc, source),
+        noun_phrase(doc, source),
         content,
         source.lower_ in PRONOUNS,
         source.i,
@@ -247,11 +255,12 @@ def read(doc: Doc | Span) -> list[Statement]:
         content = _content(sent, token, quotes)
         if subject is None or (content is None and not _introduces(sent, token)):
             continue
+        relative = _relative_word(token, subject)
         found.append(
             Statement(
                 "direct" if content is None else _kind(content, quotes, sent.text),
                 _cue_span(token),
-                _noun_phrase(sent, subject),
+                _span(sent, relative.i, relative.i) if relative is not None else noun_phrase(sent, subject),
                 content,
                 subject.lower_ in PRONOUNS and subject.pos_ == "PRON",
                 subject.i,

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # annotations only: importing stages never imports spaCy
     from spacy.tokens import Doc
 
 from stages.attribution.cues import is_candidate
-from stages.attribution.extract import Statement, quotations, read
+from stages.attribution.extract import RELATIVE, Statement, noun_phrase, quotations, read
 from stages.attribution.speakers import NameMemory, name_of, remember_entities
 from stages.schemas import dtypes, frame
 
@@ -113,7 +113,11 @@ class _ArticleReader:
             return None
         if statement.speaker_is_pronoun:
             return self.memory.antecedent(speaker)
-        name, label = name_of(doc, doc[statement.speaker_head], speaker)
+        head = doc[statement.speaker_head]
+        if speaker.lower() in RELATIVE:  # "who": the noun it hangs on names it
+            phrase = noun_phrase(doc, head)
+            speaker = doc.text[phrase[0] : phrase[1]] if phrase is not None else head.text
+        name, label = name_of(doc, head, speaker)
         name = self.memory.complete(name) if label in ("PERSON", "ORG", "GPE") else name
         label = self.memory.label(name, label)
         if label is not None:

@@ -61,6 +61,11 @@ CASES = [
     ),
     ("", [], "empty sentence"),
     (
+        "Smith, who said the talks had failed, left early.",
+        [("indirect", "said", "who", "the talks had failed", False)],
+        "a relative clause's speaker is its 'who' (its head names it)",
+    ),
+    (
         "I think the plan means higher taxes.",
         [],
         "near miss: think and mean are not cues (PolNeAR rarely marks them)",
