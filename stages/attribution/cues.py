@@ -33,11 +33,15 @@ _STEMS = sorted(
     {lemma.rstrip("e") if len(lemma) > 4 else lemma for lemma in CUE_LEMMAS} | set(_IRREGULAR.split())
 )
 CANDIDATE = re.compile(
-    r"[\"“”]|\baccording\s+to\b|\b(?:" + "|".join(map(re.escape, _STEMS)) + r")",
+    r"[\"“”―]|\baccording\s+to\b|\b(?:" + "|".join(map(re.escape, _STEMS)) + r")",
     re.IGNORECASE,
 )
 
+# A transcript's turn: "NAME: words", the name in capitals (initials, hyphens, spaces).
+TURN = re.compile(r"^\s*[\"“]?([A-Z][A-Z.'’\- ]{0,30}[A-Z.]):\s+\S")
+
 
 def is_candidate(text: str) -> bool:
-    """Whether ``text`` may hold an attribution: a cue word's form or a double quote in it."""
-    return CANDIDATE.search(text) is not None
+    """Whether ``text`` may hold an attribution: a cue word's form, a double quote, a signing
+    dash or a transcript's turn in it."""
+    return CANDIDATE.search(text) is not None or TURN.match(text) is not None

@@ -16,6 +16,10 @@ The rules, read off spaCy's dependency parse (English, ClearNLP labels):
   clause a parenthetical cue sits in ("The decision, he said, was final"); a quotation of the
   sentence that hangs on the cue ("'We will win,' he said"); the verb's objects;
 - "according to X": X is the speaker and the rest of the clause the content;
+- two cues need no verb, read off the text: a transcript's turn, a speaker's name in capitals
+  and a colon opening the sentence ("PENCE: Well, ..."), the rest being the words; and a
+  quotation signed with a dash ("... we will win.” ― Jane Doe"), the name after the dash
+  speaking the quotation before it (none when the sentence opens with the dash);
 - the kind: ``direct`` when the content lies in one quotation, ``mixed`` when a quotation is
   inside it, ``indirect`` otherwise; ``according_to`` for that phrase.
 
@@ -31,7 +35,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: importing stages never imports spaCy
     from spacy.tokens import Doc, Span, Token
 
-from stages.attribution.cues import CUE_SET
+from stages.attribution.cues import CUE_SET, TURN
 
 # Dependency labels of a verb's own subject, and of clauses that borrow their head's.
 _SUBJECTS = ("nsubj", "csubj")
@@ -46,6 +50,9 @@ RELATIVE = frozenset("who which that whom".split())
 _EDGE = re.compile(r"^[\s,;:\-–—]+|[\s,;:\-–—.]+$")
 # Quotation marks: straight double quotes pair up in order; curly ones open and close.
 _QUOTE_MARK = re.compile(r"[\"“”]")
+# A signed quotation: a dash after a closing quote (or opening the sentence), then a name of
+# capitalised words, then the end of the sentence or the next quotation.
+_SIGNED = re.compile(r"(?:^|[”\"])\s*(―|—)\s*([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})\.?\s*(?=[“\"]|$)")
 
 
 @dataclass(frozen=True)
@@ -228,6 +235,23 @@ def _according_to(doc: Doc, word: Token) -> Statement | None:
     )
 
 
+def _unparsed(text: str, quotes: list[tuple[int, int]]) -> list[Statement]:
+    """The statements whose cue is punctuation: a transcript's turn, a signed quotation."""
+    found = []
+    turn = TURN.match(text)
+    if turn is not None:
+        colon = turn.end(1)
+        words = _EDGE.sub("", text[colon + 1 :].strip(' "“”'))
+        start = text.index(words, colon) if words else colon + 1
+        content = (start, start + len(words)) if words else None
+        found.append(Statement("direct", (colon, colon + 1), turn.span(1), content, False, None))
+    for signed in _SIGNED.finditer(text):
+        before = [q for q in quotes if q[1] <= signed.start(1)]
+        content = before[-1] if before else None
+        found.append(Statement("direct", signed.span(1), signed.span(2), content, False, None))
+    return found
+
+
 def is_cue(token: Token) -> bool:
     """Whether ``token`` is a cue verb: a lexicon lemma used as a verb, not as an adjective."""
     return (
@@ -242,7 +266,7 @@ def read(doc: Doc | Span) -> list[Statement]:
     """The statements of one parsed sentence, in the order of their cues."""
     sent = doc.as_doc() if hasattr(doc, "as_doc") else doc  # a Span: read it as a Doc of its own
     quotes = quotations(sent.text)
-    found: list[Statement] = []
+    found: list[Statement] = _unparsed(sent.text, quotes)
     for token in sent:
         if token.lower_ == "according":
             statement = _according_to(sent, token)

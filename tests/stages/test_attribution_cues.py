@@ -17,6 +17,8 @@ from stages.attribution.cues import CUE_LEMMAS, CUE_SET, is_candidate
         ('"We will win."', True, "a straight quotation mark"),
         ("The troops crossed the border at dawn.", False, "no cue word, no quote"),
         ("", False, "empty text"),
+        ("SMITH: We will see.", True, "a transcript's turn: a name in capitals and a colon"),
+        ("Update: the roads are closed.", False, "near miss: a colon after a word not in capitals"),
         ("The troops crossed the 'red line' at dawn.", False, "single quotes are not quotations here"),
     ],
 )

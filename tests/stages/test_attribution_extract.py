@@ -61,6 +61,18 @@ CASES = [
     ),
     ("", [], "empty sentence"),
     (
+        '"SMITH: Well, we will see.',
+        [("direct", ":", "SMITH", "Well, we will see", False)],
+        "a transcript's turn: a name in capitals and a colon, no verb",
+    ),
+    ("Note: the figures are provisional.", [], "near miss: a colon after a word not in capitals"),
+    (
+        "“We will win.” ― Jane Doe",
+        [("direct", "―", "Jane Doe", "“We will win.”", False)],
+        "a quotation signed with a dash and a name",
+    ),
+    ("The plan ― and its cost ― drew fire.", [], "near miss: a dash with no quotation before it"),
+    (
         "Smith, who said the talks had failed, left early.",
         [("indirect", "said", "who", "the talks had failed", False)],
         "a relative clause's speaker is its 'who' (its head names it)",
