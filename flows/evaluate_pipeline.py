@@ -41,15 +41,12 @@ def event_cases(dataset: Path) -> list[EventCase]:
                 source_codes=frozenset(extra.get("source_codes") or ()),
                 target_codes=frozenset(extra.get("target_codes") or ()),
                 stance=row["stance"],
+                sentence=row["sentence"],
             )
         )
     if not cases:
         raise DatasetError(f"dataset {dataset} has no rows")
     return cases
-
-
-def _sentences(dataset: Path) -> list[str]:
-    return [row["sentence"] for row in read_jsonl(dataset)]
 
 
 def run_flow_on_lines(
@@ -88,9 +85,10 @@ def run_flow_on_lines(
 def evaluate_pipeline(dataset: Path, resources: Resources) -> dict[str, Any]:
     """Recall and precision of the whole pipeline on event-coded sentences (see the module)."""
     cases = event_cases(dataset)
-    texts = _sentences(dataset)
     with tempfile.TemporaryDirectory(prefix="stancewire-eval-") as folder:
-        rows = run_flow_on_lines([{"text": text} for text in texts], Path(folder), "stances", STANCE_COLUMNS)
+        rows = run_flow_on_lines(
+            [{"text": c.sentence} for c in cases], Path(folder), "stances", STANCE_COLUMNS
+        )
     predicted = {
         case.case_id: [
             PredictedPair(r["source_actor"], r["target_actor"], r["stance"]) for r in rows[i] or ()

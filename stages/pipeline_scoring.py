@@ -30,6 +30,7 @@ class EventCase:
     source_codes: frozenset[str]
     target_codes: frozenset[str]
     stance: str
+    sentence: str = ""
 
 
 @dataclass(frozen=True)
