@@ -32,9 +32,9 @@ if TYPE_CHECKING:  # annotations only: importing stages never imports spaCy
 from stages.attribution.cues import is_candidate
 from stages.attribution.extract import RELATIVE, Statement, noun_phrase, quotations, read
 from stages.attribution.speakers import NameMemory, name_of, remember_entities
-from stages.schemas import dtypes, frame
+from stages.schemas import frame
+from stages.stance import TAGGED_LANGUAGE
 
-COLUMNS: dict[str, str] = dtypes("attributions")  # the declared columns and their dtypes
 BATCH_SIZE = 128
 Resolver = Callable[[str], str | None]
 
@@ -49,7 +49,7 @@ class _Sentence:
 
 def _candidates(sentences: pd.DataFrame, paragraphs: pd.DataFrame) -> list[_Sentence]:
     """The English body sentences worth parsing, in article and sentence order."""
-    body = sentences[(sentences["language"] == "en") & ~sentences["is_heading"].astype(bool)]
+    body = sentences[(sentences["language"] == TAGGED_LANGUAGE) & ~sentences["is_heading"].astype(bool)]
     starts: dict[tuple[str, int], int] = {
         (str(a), int(p)): int(r)
         for a, p, r in zip(
@@ -178,4 +178,4 @@ def attributions(
     return frame("attributions", rows)
 
 
-__all__ = ["COLUMNS", "attributions"]
+__all__ = ["attributions"]

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from spacy.language import Language
 
-from stages.attribution.frames import COLUMNS, attributions
+from stages.attribution.frames import attributions
 from stages.cleanup import cleanup
-from stages.schemas import frame
+from stages.schemas import dtypes, frame
 from stages.sentences import split_sentences
 
 
@@ -86,5 +86,5 @@ def test_empty_in_empty_out(resources: Any, nlp: Language) -> None:
     _, paragraphs, sentences = _prepared(resources, ARTICLE)
     out = attributions(sentences.iloc[0:0], paragraphs.iloc[0:0], nlp)
     assert out.empty
-    assert list(out.columns) == list(COLUMNS)
-    assert {c: str(t) for c, t in out.dtypes.items()} == COLUMNS
+    assert list(out.columns) == list(dtypes("attributions"))
+    assert {c: str(t) for c, t in out.dtypes.items()} == dtypes("attributions")
