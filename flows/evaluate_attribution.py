@@ -24,10 +24,12 @@ from stages.attribution_scoring import (
     PredictedAttribution,
     Span,
     attribution_scores,
-    predicted_attribution,
+    predicted_statements,
 )
 
 ATTRIBUTION_COLUMNS = (
+    "sentence_index",
+    "continued_quote",
     "cue",
     "cue_start",
     "cue_end",
@@ -110,7 +112,7 @@ def evaluate_attribution(dataset: Path) -> dict[str, Any]:
             [a.line for a in articles], Path(folder), "attributions", ATTRIBUTION_COLUMNS
         )
     predicted: list[list[PredictedAttribution]] = [
-        [predicted_attribution(r) for r in article_rows or ()] for article_rows in rows
+        predicted_statements(article_rows or ()) for article_rows in rows
     ]
     scores: dict[str, Any] = attribution_scores((p, a.gold) for p, a in zip(predicted, articles, strict=True))
     scores["articles_rejected"] = sum(article_rows is None for article_rows in rows)

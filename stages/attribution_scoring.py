@@ -18,6 +18,10 @@ several segments; a predicted one has one). Within each article:
   their harmonic mean. The same reading as source: an unpaired prediction is wrong at every
   level, so each F1 measures the whole chain, cue first.
 
+A prediction is a statement: a row with a cue, its content joined by the quotations that
+continue it (the rows after it with ``continued_quote`` and no cue, each a segment of its
+content), as PolNeAR marks a quotation that runs over several sentences as one content.
+
 Counts are summed over articles (micro averages). A ratio with a zero denominator is 0.0.
 Pure functions, no IO.
 """
@@ -216,6 +220,38 @@ def _row_span(row: Mapping[str, Any], text: str, start: str, end: str) -> Span |
     return Span(
         ((int(row[start]), int(row[end])),), "" if written is None or pd.isna(written) else str(written)
     )
+
+
+def _continues(row: Mapping[str, Any]) -> bool:
+    value = row.get("continued_quote")
+    return bool(value) and not pd.isna(value) and _row_span(row, "cue", "cue_start", "cue_end") is None
+
+
+def _joined(first: Span | None, more: Span | None) -> Span | None:
+    if first is None or more is None:
+        return first or more
+    return Span(first.segments + more.segments, f"{first.text} {more.text}")
+
+
+def predicted_statements(rows: Sequence[Mapping[str, Any]]) -> list[PredictedAttribution]:
+    """One article's ``attributions`` rows (with ``sentence_index`` and ``continued_quote``) as
+    its statements: each row with a cue, its content joined by the continued quotations after
+    it (see the module). A continued quotation with no statement before it is dropped."""
+
+    def order(row: Mapping[str, Any]) -> tuple[int, bool, int]:
+        cue = _row_span(row, "cue", "cue_start", "cue_end")
+        return int(row["sentence_index"]), cue is None, cue.start if cue is not None else 0
+
+    ordered = sorted(rows, key=order)
+    made: list[PredictedAttribution] = []
+    for row in ordered:
+        if not _continues(row):
+            made.append(predicted_attribution(row))
+        elif made:
+            last = made[-1]
+            content = _row_span(row, "content", "content_start", "content_end")
+            made[-1] = PredictedAttribution(last.cue, last.speaker, _joined(last.content, content))
+    return made
 
 
 def predicted_attribution(row: Mapping[str, Any]) -> PredictedAttribution:

@@ -261,7 +261,8 @@ DECLARED: tuple[Table, ...] = (
         "attributions",
         "who says what: one row per reported statement (quote, reported speech, 'according to'), "
         "with or without a stance; spans are character offsets into articles.raw_text",
-        "reported statement (one cue) in a sentence",
+        "reported statement (one cue) in a sentence, or a sentence's quotation that continues "
+        "the statement before it (no cue)",
         ("article_id", "sentence_index", "cue_start"),
         (
             Column("article_id", STRING, "the article"),
@@ -285,16 +286,27 @@ DECLARED: tuple[Table, ...] = (
             Column(
                 "speaker_role", STRING, "the speaker's role code (GOV, LEG, MIL, REB, ...)", nullable=True
             ),
-            Column("cue", STRING, "the words that report the statement (said, told, according to, ...)"),
-            Column("cue_start", INT64, "offset of the cue in articles.raw_text"),
-            Column("cue_end", INT64, "offset just after the cue in articles.raw_text"),
+            Column(
+                "cue",
+                STRING,
+                "the words that report the statement (said, told, according to, ...); null for a "
+                "continued quotation, whose sentence holds none",
+                nullable=True,
+            ),
+            Column("cue_start", INT64, "offset of the cue in articles.raw_text", nullable=True),
+            Column("cue_end", INT64, "offset just after the cue in articles.raw_text", nullable=True),
             Column("content", STRING, "what was said", nullable=True),
             Column("content_start", INT64, "offset of the content in articles.raw_text", nullable=True),
             Column("content_end", INT64, "offset just after the content in articles.raw_text", nullable=True),
             Column(
                 "speaker_is_pronoun", BOOL, "true when the speaker is a pronoun resolved to an earlier name"
             ),
-            Column("continued_quote", BOOL, "true when the quote goes on from an earlier sentence"),
+            Column(
+                "continued_quote",
+                BOOL,
+                "true when the row is a quotation going on from the statement of the sentence before "
+                "(its speaker and cue are that statement's)",
+            ),
             RUN_ID,
         ),
     ),

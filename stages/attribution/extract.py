@@ -10,8 +10,9 @@ The rules, read off spaCy's dependency parse (English, ClearNLP labels):
   "went on to say", "denied it and accused", "..., saying") takes its head's; a relative
   clause's "who"/"which" is the noun it hangs on. The speaker is that noun phrase without its
   relative clauses, appositions and edge punctuation; of a relative clause, the "who" itself
-  (as PolNeAR marks it; its head names it, ``speaker_head``). A cue with no speaker, or with no
-  content and no colon after it ("He said:", the words follow), is no statement;
+  (as PolNeAR marks it; its head names it, ``speaker_head``). A cue with no speaker is no
+  statement; one with no content has it in another sentence (``content_in``): the next when
+  a colon ends the cue ("He said:"), else the one before ('"We will win." / He said.');
 - the content is, in order: the clause the verb governs (``ccomp``, else ``xcomp``); the
   clause a parenthetical cue sits in ("The decision, he said, was final"); a quotation of the
   sentence that hangs on the cue ("'We will win,' he said"); the verb's objects;
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: importing stages never imports spaCy
     from spacy.tokens import Doc, Span, Token
 
-from stages.attribution.cues import CUE_SET, TURN
+from stages.attribution.cues import CLAUSE_CUES, CUE_SET, TURN
 
 # Dependency labels of a verb's own subject, and of clauses that borrow their head's.
 _SUBJECTS = ("nsubj", "csubj")
@@ -45,6 +46,8 @@ _NOT_SPEAKER = frozenset(("relcl", "acl", "appos", "punct", "advcl", "parataxis"
 # Children of a cue verb whose subtrees are its content when it governs no clause.
 _OBJECTS = ("dobj", "dative", "prep", "pcomp", "iobj", "attr", "oprd")
 _ADJECTIVAL = ("amod", "compound", "nmod")
+# Children after a cue verb that it acts on: with one, the verb has no content elsewhere.
+_ACTED_ON = frozenset(("dobj", "dative", "iobj", "attr", "oprd", "xcomp", "ccomp"))
 PRONOUNS = frozenset("he she they it we i".split())
 RELATIVE = frozenset("who which that whom".split())
 _EDGE = re.compile(r"^[\s,;:\-–—]+|[\s,;:\-–—.]+$")
@@ -65,6 +68,9 @@ class Statement:
     content: tuple[int, int] | None
     speaker_is_pronoun: bool
     speaker_head: int | None  # the speaker's head token index, for naming it
+    # Where the content is when the sentence has none: "next" (the cue ends in a colon: "He
+    # said:"), "previous" (nothing follows the cue: '"We will win." He said.' split in two).
+    content_in: str | None = None
 
 
 def quotations(text: str) -> list[tuple[int, int]]:
@@ -175,8 +181,11 @@ def _quoted(quotes: list[tuple[int, int]], token: Token) -> bool:
 
 
 def _content(doc: Doc, verb: Token, quotes: list[tuple[int, int]]) -> tuple[int, int] | None:
-    """What ``verb`` reports (see the module doc), or None."""
-    for dep in ("ccomp", "xcomp"):
+    """What ``verb`` reports (see the module doc), or None. A verb of ``CLAUSE_CUES`` reports
+    only a clause, a quotation or the clause it is a parenthesis in: "she knows that it is
+    hard" is a statement, "she knows the history" and "he wants to win" are not."""
+    clause_only = verb.lemma_.lower() in CLAUSE_CUES
+    for dep in ("ccomp",) if clause_only else ("ccomp", "xcomp"):
         clause = next((c for c in verb.children if c.dep_ == dep), None)
         if clause is not None:
             return _span(doc, clause.left_edge.i, clause.right_edge.i)
@@ -186,7 +195,7 @@ def _content(doc: Doc, verb: Token, quotes: list[tuple[int, int]]) -> tuple[int,
     if attached:
         return min(attached, key=lambda q: min(abs(q[0] - verb.idx), abs(q[1] - verb.idx)))
     objects = [c for c in verb.children if c.dep_ in _OBJECTS and c.i > verb.i]
-    if objects:
+    if objects and not clause_only:
         return _span(doc, min(c.left_edge.i for c in objects), max(c.right_edge.i for c in objects))
     return None
 
@@ -209,6 +218,16 @@ def _introduces(doc: Doc, verb: Token) -> bool:
     """Whether the cue ends in a colon, what it reports following it ("He said: ...")."""
     after = verb.i + 1
     return after < len(doc) and doc[after].text == ":"
+
+
+def _content_elsewhere(doc: Doc, verb: Token) -> str | None:
+    """Where a cue without content in its sentence has it (``Statement.content_in``): "next"
+    after a colon, "previous" when nothing the verb acts on follows it, else nowhere (None: a
+    clause cue with an object only, "the video shows the explosion")."""
+    if _introduces(doc, verb):
+        return "next"
+    acted_on = [c for c in verb.children if c.i > verb.i and c.dep_ in _ACTED_ON]
+    return None if acted_on else "previous"
 
 
 def _cue_span(verb: Token) -> tuple[int, int]:
@@ -277,7 +296,10 @@ def read(doc: Doc | Span) -> list[Statement]:
             continue
         subject = _subject(token, quotes)
         content = _content(sent, token, quotes)
-        if subject is None or (content is None and not _introduces(sent, token)):
+        if subject is None:
+            continue
+        content_in = None if content is not None else _content_elsewhere(sent, token)
+        if content is None and content_in is None:
             continue
         relative = _relative_word(token, subject)
         found.append(
@@ -288,6 +310,7 @@ def read(doc: Doc | Span) -> list[Statement]:
                 content,
                 subject.lower_ in PRONOUNS and subject.pos_ == "PRON",
                 subject.i,
+                content_in,
             )
         )
     return found

@@ -1,17 +1,21 @@
 """``sentences`` + ``paragraphs`` -> the ``attributions`` table.
 
-Only English body sentences that ``cues.is_candidate`` lets through are parsed (one
-``nlp.pipe`` over all of them). Each article is then read in order, so that a pronoun
-speaker takes the most recent fitting name before it (``speakers.NameMemory``) and a
-continued quotation the speaker of the one before.
+Only English body sentences that ``cues.is_candidate`` lets through are parsed, in one
+``nlp.pipe`` without the entity recogniser; the recogniser then runs only on the parsed
+sentences that hold a statement (it costs as much as the rest of the pipeline and serves only
+to name speakers). Each article is then read in order, so that a pronoun speaker takes the most
+recent fitting name before it (``speakers.NameMemory``) and a continued quotation the speaker
+of the one before.
 
-A continued quotation: a sentence with no cue of its own that is all one quotation (it
-opens with a quote mark, or closes one opened before), right after a sentence whose
-statement was quoted (direct or mixed). It is that speaker's: the row repeats the cue
-and speaker (their text and raw offsets, which point back into the earlier sentence),
-``continued_quote`` true and the quotation as its content, kind ``direct``. Repeating the
-cue keeps the cue columns non-null and every offset true, and a reader can tell the row
-from the one it continues by ``continued_quote``.
+A continued quotation: a sentence with no statement of its own that is all one quotation (it
+opens with a quote mark, or closes one opened before), right after a sentence whose statement
+was quoted (direct or mixed). It needs no parse. It is that speaker's: the row repeats the
+speaker (text and raw offsets, which point back into the earlier sentence), has no cue (its
+sentence holds none: the cue columns are null), ``continued_quote`` true, the quotation as its
+content and kind ``direct``.
+
+A cue that ends in a colon with nothing after it ("He said:") introduces the next sentence:
+that sentence is the statement's content.
 
 Offsets are into ``articles.raw_text``: paragraph ``raw_start`` + sentence ``char_start`` +
 offset in the sentence.
@@ -19,7 +23,7 @@ offset in the sentence.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +40,8 @@ from stages.schemas import frame
 from stages.stance import TAGGED_LANGUAGE
 
 BATCH_SIZE = 128
+# The pipeline component that names speakers, run after the parse on the sentences it serves.
+RECOGNISER = "ner"
 Resolver = Callable[[str], str | None]
 
 
@@ -47,8 +53,14 @@ class _Sentence:
     base: int  # raw offset of the sentence's first character
 
 
-def _candidates(sentences: pd.DataFrame, paragraphs: pd.DataFrame) -> list[_Sentence]:
-    """The English body sentences worth parsing, in article and sentence order."""
+@dataclass(frozen=True)
+class _Parsed:
+    doc: Doc
+    statements: list[Statement]
+
+
+def _body(sentences: pd.DataFrame, paragraphs: pd.DataFrame) -> list[_Sentence]:
+    """The English body sentences, in article and sentence order."""
     body = sentences[(sentences["language"] == TAGGED_LANGUAGE) & ~sentences["is_heading"].astype(bool)]
     starts: dict[tuple[str, int], int] = {
         (str(a), int(p)): int(r)
@@ -57,13 +69,23 @@ def _candidates(sentences: pd.DataFrame, paragraphs: pd.DataFrame) -> list[_Sent
         )
     }
     body = body.sort_values(["article_id", "sentence_index"])
-    found = []
     columns = ("article_id", "sentence_index", "paragraph_index", "text", "char_start")
-    for article_id, index, paragraph, text, char_start in zip(*(body[c] for c in columns), strict=True):
-        if is_candidate(str(text)):
-            base = starts[(str(article_id), int(paragraph))] + int(char_start)
-            found.append(_Sentence(str(article_id), int(index), str(text), base))
-    return found
+    return [
+        _Sentence(str(a), int(i), str(text), starts[(str(a), int(p))] + int(char_start))
+        for a, i, p, text, char_start in zip(*(body[c] for c in columns), strict=True)
+    ]
+
+
+def _parse(nlp: Language, sentences: list[_Sentence]) -> list[_Parsed]:
+    """Each sentence parsed and read; the recogniser run only where there is a statement."""
+    later = [RECOGNISER] if RECOGNISER in nlp.pipe_names else []
+    docs = nlp.pipe((s.text for s in sentences), batch_size=BATCH_SIZE, disable=later)
+    parsed = [_Parsed(doc, read(doc)) for doc in docs]
+    if later:
+        speaking = [p.doc for p in parsed if p.statements]
+        for _ in nlp.get_pipe(RECOGNISER).pipe(speaking, batch_size=BATCH_SIZE):
+            pass  # sets each doc's entities in place
+    return parsed
 
 
 def _is_whole_quote(text: str, quotes: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -76,36 +98,84 @@ def _is_whole_quote(text: str, quotes: list[tuple[int, int]]) -> tuple[int, int]
     return (start, end) if not rest else None
 
 
+def _whole(text: str) -> tuple[int, int] | None:
+    """All of ``text`` but the space around it, or None when it is blank."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    start = text.index(stripped)
+    return start, start + len(stripped)
+
+
 class _ArticleReader:
-    """Reads one article's parsed sentences in order into rows (see the module doc)."""
+    """Reads one article's sentences in order into ``made`` (see the module doc)."""
 
     def __init__(self, resolve: Resolver | None) -> None:
         self.memory = NameMemory()
         self.resolve = resolve
+        self.made: list[dict[str, Any]] = []
         self.previous: tuple[int, dict[str, Any]] | None = None  # last quoted row and its sentence
+        self.introducing: tuple[int, dict[str, Any]] | None = None  # a "He said:" row waiting
+        self.last_quote: tuple[int, dict[str, Any]] | None = None  # the sentence before, all a quote
 
-    def rows(self, sentence: _Sentence, doc: Doc) -> list[dict[str, Any]]:
-        quotes = quotations(doc.text)
-        statements = read(doc)
-        made, cursor = [], 0
-        for statement in statements:
+    def read(self, sentence: _Sentence, parsed: _Parsed | None) -> None:
+        quotes = quotations(sentence.text)
+        whole = _is_whole_quote(sentence.text, quotes)
+        introduced = self._introduced(sentence, whole)
+        made = self._statements(sentence, parsed, quotes) if parsed is not None else []
+        if introduced is not None and not made:
+            made, self.previous = [], (sentence.sentence_index, introduced) if whole is not None else None
+        elif not made:
+            made = self._continued(sentence, whole)
+        if made or introduced is None:
+            quoted = [row for row in made if row["kind"] in ("direct", "mixed")]
+            self.previous = (sentence.sentence_index, quoted[-1]) if quoted else None
+        self.last_quote = (sentence.sentence_index, _piece("content", sentence, whole)) if whole else None
+        self.made.extend(made)
+
+    def _statements(
+        self, sentence: _Sentence, parsed: _Parsed, quotes: list[tuple[int, int]]
+    ) -> list[dict[str, Any]]:
+        doc, made, cursor = parsed.doc, [], 0
+        for statement in parsed.statements:
             if statement.speaker is not None and statement.speaker[0] > cursor:
                 remember_entities(doc, self.memory, quotes, cursor, statement.speaker[0])
                 cursor = statement.speaker[0]
-            made.append(self._row(sentence, doc, statement))
+            row = self._row(sentence, doc, statement)
+            if statement.content_in == "previous" and not self._takes_previous(sentence, row):
+                continue
+            if statement.content_in == "next":
+                self.introducing = (sentence.sentence_index, row)
+            made.append(row)
         remember_entities(doc, self.memory, quotes, cursor, len(doc.text))
-        if not statements:
-            made = self._continued(sentence, quotes)
-        quoted = [row for row in made if row["kind"] in ("direct", "mixed")]
-        self.previous = (sentence.sentence_index, quoted[-1]) if quoted else None
         return made
 
-    def _continued(self, sentence: _Sentence, quotes: list[tuple[int, int]]) -> list[dict[str, Any]]:
-        whole = _is_whole_quote(sentence.text, quotes)
+    def _takes_previous(self, sentence: _Sentence, row: dict[str, Any]) -> bool:
+        """Give ``row`` the sentence before as its content when that is all a quotation
+        ('"We will win." / Trump said.'), taking it from a statement it was read to continue."""
+        if self.last_quote is None or self.last_quote[0] != sentence.sentence_index - 1:
+            return False
+        row.update(self.last_quote[1], kind="direct")
+        before = self.last_quote[0]
+        self.made = [r for r in self.made if not (r["continued_quote"] and r["sentence_index"] == before)]
+        return True
+
+    def _introduced(self, sentence: _Sentence, whole: tuple[int, int] | None) -> dict[str, Any] | None:
+        """The waiting "He said:" row, given this sentence as its content; None when none waits."""
+        if self.introducing is None or self.introducing[0] != sentence.sentence_index - 1:
+            self.introducing = None
+            return None
+        row, self.introducing = self.introducing[1], None
+        row.update(_piece("content", sentence, whole or _whole(sentence.text)))
+        row["kind"] = "direct" if whole is not None else "indirect"
+        return row
+
+    def _continued(self, sentence: _Sentence, whole: tuple[int, int] | None) -> list[dict[str, Any]]:
         if whole is None or self.previous is None or self.previous[0] != sentence.sentence_index - 1:
             return []
         row = dict(self.previous[1], sentence_index=sentence.sentence_index, kind="direct")
-        row.update(_piece("content", sentence, whole), continued_quote=True)
+        row.update(_piece("cue", sentence, None), continued_quote=True)
+        row.update(_piece("content", sentence, whole))
         return [row]
 
     def _name(self, doc: Doc, statement: Statement, speaker: str) -> str | None:
@@ -154,14 +224,17 @@ def _piece(column: str, sentence: _Sentence, span: tuple[int, int] | None) -> di
     }
 
 
-def _read_all(candidates: list[_Sentence], docs: Iterator[Doc], resolve: Resolver | None) -> list[dict]:
+def _read_all(
+    body: list[_Sentence], parsed: dict[tuple[str, int], _Parsed], resolve: Resolver | None
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     reader, article = _ArticleReader(resolve), None
-    for sentence, doc in zip(candidates, docs, strict=True):
+    for sentence in body:
         if sentence.article_id != article:
+            rows.extend(reader.made)
             reader, article = _ArticleReader(resolve), sentence.article_id
-        rows.extend(reader.rows(sentence, doc))
-    return rows
+        reader.read(sentence, parsed.get((sentence.article_id, sentence.sentence_index)))
+    return rows + reader.made
 
 
 def attributions(
@@ -172,10 +245,12 @@ def attributions(
 ) -> pd.DataFrame:
     """The ``attributions`` rows of ``sentences`` (see the module doc); ``nlp`` is a spaCy
     pipeline with a parser and NER, ``resolve`` maps a speaker's name to an actor id."""
-    candidates = _candidates(sentences, paragraphs)
-    docs = nlp.pipe((s.text for s in candidates), batch_size=BATCH_SIZE)
-    rows = _read_all(candidates, iter(docs), resolve)
-    return frame("attributions", rows)
+    body = _body(sentences, paragraphs)
+    candidates = [s for s in body if is_candidate(s.text)]
+    parsed = {
+        (s.article_id, s.sentence_index): p for s, p in zip(candidates, _parse(nlp, candidates), strict=True)
+    }
+    return frame("attributions", _read_all(body, parsed, resolve))
 
 
 __all__ = ["attributions"]

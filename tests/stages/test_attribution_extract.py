@@ -88,6 +88,18 @@ CASES = [
         [],
         "near miss: decide is not a cue, though it governs a clause",
     ),
+    (
+        "The report shows that prices rose.",
+        [("indirect", "shows", "The report", "that prices rose", False)],
+        "a clause cue governing a clause is a statement",
+    ),
+    ("The video shows the explosion.", [], "near miss: a clause cue with an object only"),
+    ("He wants to win the race.", [], "near miss: a clause cue with an infinitive only"),
+    (
+        "The senator blasted the plan as reckless.",
+        [("indirect", "blasted", "The senator", "the plan as reckless", False)],
+        "a speech verb outside the first list (blast)",
+    ),
 ]
 
 
@@ -104,6 +116,19 @@ def test_read(nlp: Language, text: str, expected: list, reason: str) -> None:
         for s in read(nlp(text))
     ]
     assert got == expected, reason
+
+
+@pytest.mark.parametrize(
+    ("text", "content_in", "reason"),
+    [
+        ("He said:", "next", "a colon after the cue: the words follow"),
+        ("Trump said.", "previous", "nothing after the cue: the words came before"),
+        ("Trump said it.", None, "near miss: the cue has content of its own"),
+    ],
+)
+def test_where_the_content_is(nlp: Language, text: str, content_in: str | None, reason: str) -> None:
+    (statement,) = read(nlp(text))
+    assert statement.content_in == content_in, reason
 
 
 @pytest.mark.parametrize(

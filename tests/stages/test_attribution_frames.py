@@ -49,7 +49,8 @@ def test_rows_read_back_from_raw_text(resources: Any, nlp: Language) -> None:
     out = attributions(sentences, paragraphs, nlp, resolve={"Antony Blinken": "USA"}.get)
     raw = articles["raw_text"].iloc[0]
     for column in ("speaker", "cue", "content"):
-        for text, start, end in zip(out[column], out[f"{column}_start"], out[f"{column}_end"], strict=True):
+        spans = out[[column, f"{column}_start", f"{column}_end"]].dropna()
+        for text, start, end in spans.itertuples(index=False):
             assert raw[int(start) : int(end)] == text, column
     picked = out[["sentence_index", "kind", "speaker", "speaker_name", "speaker_actor", "cue"]]
     assert picked.astype(object).where(picked.notna(), None).values.tolist() == [
@@ -58,12 +59,68 @@ def test_rows_read_back_from_raw_text(resources: Any, nlp: Language) -> None:
         [2, "indirect", "He", "Sergei Lavrov", None, "said"],
         # a lone surname is completed from the article's full name, then resolved
         [3, "direct", "Blinken", "Antony Blinken", "USA", "told"],
-        # the next sentence is all a quotation with no cue: Blinken's still, his cue repeated
-        [4, "direct", "Blinken", "Antony Blinken", "USA", "told"],
+        # the next sentence is all a quotation with no cue: Blinken's still, and no cue of its own
+        [4, "direct", "Blinken", "Antony Blinken", "USA", None],
     ]
     assert out["continued_quote"].tolist() == [False, False, False, True]
     assert out["speaker_is_pronoun"].tolist() == [False, True, False, False]
     assert out.loc[3, "content"] == "“Our allies are with us.”".replace("“", '"').replace("”", '"')
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "reason"),
+    [
+        (
+            'The minister said: "We will not retreat."\n\nThe talks ended.',
+            [(0, "direct", "We will not retreat")],
+            "near miss: the words follow the colon in the same sentence",
+        ),
+        (
+            'The minister said:\n\n"We will not retreat."\n\nThe talks ended.',
+            [(0, "direct", '"We will not retreat."')],
+            "the cue ends its sentence with a colon: the next sentence is what was said",
+        ),
+        (
+            "The minister said:\n\nThe talks will go on.",
+            [(0, "indirect", "The talks will go on.")],
+            "the next sentence, unquoted, is still the content",
+        ),
+        ('The talks ended.\n\n"We will not retreat."', [], "a quotation with no statement before it"),
+        (
+            '"We will not retreat."\n\nThe minister said.',
+            [(1, "direct", '"We will not retreat."')],
+            "nothing follows the cue: the quotation just before is what was said",
+        ),
+        (
+            "The talks ended.\n\nThe minister said.",
+            [],
+            "near miss: nothing follows the cue and no quotation comes before it",
+        ),
+        (
+            'Jane Doe said "the talks failed."\n\n"We will not retreat."\n\nThe minister said.',
+            [(0, "direct", "the talks failed"), (2, "direct", '"We will not retreat."')],
+            "the quotation is the minister's, not a continuation of Jane Doe's",
+        ),
+    ],
+)
+def test_content_in_the_next_or_previous_sentence(
+    resources: Any, nlp: Language, text: str, expected: list, reason: str
+) -> None:
+    _, paragraphs, sentences = _prepared(resources, text)
+    out = attributions(sentences, paragraphs, nlp)
+    assert list(zip(out["sentence_index"], out["kind"], out["content"], strict=True)) == expected, reason
+
+
+def test_the_recogniser_runs_only_where_there_is_a_statement(resources: Any, nlp: Language) -> None:
+    text = "Jane Doe arrived in Paris on Monday.\n\nShe said the talks would go on."
+    _, paragraphs, sentences = _prepared(resources, text)
+    out = attributions(sentences, paragraphs, nlp)
+    # the first sentence is not parsed (no cue), so its name is unknown to the pronoun
+    assert out["speaker_name"].isna().all()
+    text = "Jane Doe said on Monday she had arrived.\n\nShe said the talks would go on."
+    _, paragraphs, sentences = _prepared(resources, text)
+    out = attributions(sentences, paragraphs, nlp)
+    assert out["speaker_name"].tolist() == ["Jane Doe", "Jane Doe"]
 
 
 def test_headings_and_other_languages_are_skipped(resources: Any, nlp: Language) -> None:

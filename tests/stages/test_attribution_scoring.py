@@ -13,6 +13,7 @@ from stages.attribution_scoring import (
     match_cues,
     overlap,
     predicted_attribution,
+    predicted_statements,
     token_f1,
 )
 
@@ -189,3 +190,37 @@ def test_a_table_row_with_nulls_becomes_a_prediction() -> None:
     assert prediction.cue == span(10, 14, "said")
     assert prediction.speaker is None
     assert prediction.content == span(16, 30, "the plan works")
+
+
+def _row(sentence: int, cue: tuple[int, int] | None, content: tuple[int, int], continued: bool) -> dict:
+    return {
+        "sentence_index": sentence,
+        "continued_quote": continued,
+        "cue": None if cue is None else "said",
+        "cue_start": None if cue is None else cue[0],
+        "cue_end": None if cue is None else cue[1],
+        "speaker": "Doe",
+        "speaker_start": 0,
+        "speaker_end": 3,
+        "content": f"c{sentence}",
+        "content_start": content[0],
+        "content_end": content[1],
+    }
+
+
+def test_a_continued_quotation_joins_the_statement_before() -> None:
+    rows = [
+        _row(2, None, (50, 60), True),  # out of order on purpose: statements are read by sentence
+        _row(1, (4, 8), (10, 40), False),
+        _row(3, None, (61, 70), True),
+        _row(5, (80, 84), (85, 90), False),
+    ]
+    made = predicted_statements(rows)
+    assert [m.cue.segments for m in made] == [((4, 8),), ((80, 84),)]
+    assert made[0].content == Span(((10, 40), (50, 60), (61, 70)), "c1 c2 c3")
+    assert made[1].content == span(85, 90, "c5")
+
+
+def test_a_continued_quotation_with_nothing_before_it_is_dropped() -> None:
+    assert predicted_statements([_row(0, None, (0, 5), True)]) == []
+    assert predicted_statements([]) == []
