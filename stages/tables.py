@@ -238,7 +238,7 @@ DECLARED: tuple[Table, ...] = (
         "stances",
         "stance of a source actor toward a target actor in one sentence",
         "(sentence, source, target)",
-        ("article_id", "sentence_index", "source_actor", "target_actor"),
+        ("article_id", "sentence_index", "source_actor", "target_actor", "source_name", "target_name"),
         (
             Column("article_id", STRING, "the article"),
             Column("sentence_index", INT32, "the sentence (sentences.sentence_index)"),
@@ -248,8 +248,40 @@ DECLARED: tuple[Table, ...] = (
                 "who holds the stance, as named (a person, an institution, a place)",
                 nullable=True,
             ),
-            Column("source_actor", STRING, "the speaker's actor id (a person's affiliation)"),
-            Column("target_actor", STRING, "the actor the stance is aimed at"),
+            Column(
+                "source_actor",
+                STRING,
+                "the speaker's actor id (a person's affiliation); null when no affiliation is known",
+                nullable=True,
+            ),
+            Column(
+                "source_name",
+                STRING,
+                "the source as the article names it: a person's canonical name, else the words as written",
+            ),
+            Column(
+                "source_role",
+                STRING,
+                "the source's CAMEO role on the article's day (GOV, MIL, LEG, OPP, ...); null when unknown",
+                nullable=True,
+            ),
+            Column(
+                "target_actor",
+                STRING,
+                "the actor id the stance is aimed at; null when no affiliation is known",
+                nullable=True,
+            ),
+            Column(
+                "target_name",
+                STRING,
+                "the target as the article names it: a person's canonical name, else the words as written",
+            ),
+            Column(
+                "target_role",
+                STRING,
+                "the target's CAMEO role on the article's day (GOV, MIL, LEG, OPP, ...); null when unknown",
+                nullable=True,
+            ),
             Column("stance", STRING, "favor, against or neutral", allowed=STANCE_LABELS),
             Column("score", FLOAT64, "strength in -1..1 (negative: against)"),
             Column("cue", STRING, "the words that show the stance, separated by '; '", nullable=True),
@@ -312,7 +344,8 @@ DECLARED: tuple[Table, ...] = (
     ),
     Table(
         "stance_daily",
-        "stance counts per (day, source, target) of a run date",
+        "stance counts per (day, source, target) of a run date: stances between two different known "
+        "actor ids (a row with a null id, or within one actor, is in stances and entity_dyads only)",
         "(day, source, target)",
         ("day", "source_actor", "target_actor"),
         (

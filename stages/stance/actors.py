@@ -44,6 +44,37 @@ class Mention:
     name: str  # canonical name (people) or the surface text
 
 
+# Kinds of mention that stand for one named person: two of them with the same actor id but
+# different names are two entities ("Senator X criticised President Y", both USA).
+PERSON_KINDS = frozenset({"person", "pronoun"})
+
+
+def same_entity(a: Mention, b: Mention) -> bool:
+    """Whether two mentions name one entity, so that no stance can run between them.
+
+    With the same actor id they are one entity unless both are people with different names (a
+    person and their own country, or two names of one state or organisation, are one side).
+    Without an actor id (``""``: a custom actor with no affiliation) only the name tells them
+    apart, and a mention without one is never the same entity as one with one.
+    """
+    if a.actor != b.actor:
+        return False
+    if not a.actor or (a.kind in PERSON_KINDS and b.kind in PERSON_KINDS):
+        return a.name == b.name
+    return True
+
+
+def names_a_pair(mentions: Iterable[Mention]) -> bool:
+    """Whether ``mentions`` hold two that are not ``same_entity``: some stance could run between them."""
+    codes: set[str] = set()
+    people: dict[str, set[str]] = {}  # actor id -> the names of its people (every name when no id)
+    for m in mentions:
+        codes.add(m.actor)
+        if m.kind in PERSON_KINDS or not m.actor:
+            people.setdefault(m.actor, set()).add(m.name)
+    return len(codes) >= 2 or any(len(names) >= 2 for names in people.values())
+
+
 def _custom_entries(custom: pd.DataFrame) -> list[tuple[str, str, str, str]]:
     """The gazetteer entries of a user's ``custom_actors.csv`` rows (surface, actor_id, kind, name)."""
     entries = []

@@ -10,7 +10,7 @@ from functools import cached_property
 from itertools import accumulate, pairwise
 
 from stages import patterns as P
-from stages.stance.actors import Gazetteer, Mention
+from stages.stance.actors import Gazetteer, Mention, names_a_pair
 from stages.stance.cues import Cue, CueLexicon, negated
 
 # Subject pronouns that cannot be resolved to an actor: a verb after them has no known source.
@@ -168,11 +168,12 @@ def find_quotes(text: str) -> list[tuple[int, int]]:
 
 
 def holds_no_pair(text: str, mentions: Sequence[Mention], ctx: ArticleContext) -> bool:
-    """True when a sentence names fewer than two actors, counting a he/she as the last person
-    named: it can hold no stance (most sentences are such)."""
-    actors = {m.actor for m in mentions}
-    return len(actors) < 2 and (
-        ctx.last_person is None or ctx.last_person.actor in actors or not P.PRONOUN_SUBJECT.search(text)
+    """True when a sentence names no two different entities (``names_a_pair``), counting a he/she
+    as the last person named: it can hold no stance (most sentences are such)."""
+    return not names_a_pair(mentions) and (
+        ctx.last_person is None
+        or not names_a_pair([*mentions, ctx.last_person])
+        or not P.PRONOUN_SUBJECT.search(text)
     )
 
 

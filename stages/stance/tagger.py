@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from stages import patterns as P
-from stages.stance.actors import Gazetteer, Mention
+from stages.stance.actors import Gazetteer, Mention, names_a_pair, same_entity
 from stages.stance.cues import Cue, CueLexicon, used_as_noun
 from stages.stance.sentence import (
     ArticleContext,
@@ -40,14 +40,30 @@ MAX_SUBJECT_OFFSET = 1
 
 @dataclass(frozen=True)
 class StanceRow:
+    """One stance: its source and target as actor ids (None: no affiliation known), as names
+    (``Mention.name``: a person's canonical name, else the words as written) and as CAMEO roles
+    (None until ``stages.stance.frames`` looks them up)."""
+
     sentence_index: int
     speaker: str | None
-    source_actor: str
-    target_actor: str
+    source_actor: str | None
+    target_actor: str | None
     stance: str
     score: float
     cue: str
     is_quote: bool
+    source_name: str = ""
+    target_name: str = ""
+    source_role: str | None = None
+    target_role: str | None = None
+
+    def key(self) -> tuple[str | None, ...]:
+        """What a sentence holds one row of: the pair of actor ids when they are known and
+        differ, else (a pair within one actor, or without ids) the pair of names as well."""
+        codes = (self.source_actor, self.target_actor)
+        if self.source_actor and self.target_actor and self.source_actor != self.target_actor:
+            return codes
+        return (*codes, self.source_name, self.target_name)
 
 
 class _Claim(NamedTuple):
@@ -65,11 +81,29 @@ def _given(text: str, span: tuple[int, int], actor: str) -> Mention:
     return Mention(*span, text[span[0] : span[1]], actor, "person", text[span[0] : span[1]])
 
 
-def _keep_strongest(rows: dict[tuple[str, str], StanceRow], row: StanceRow | None) -> None:
-    """Keep ``row`` unless a row of the same source and target with a larger ``|score|`` is kept."""
+def _other_entity(
+    sent: Sentence, source: Mention, after: tuple[int, int], before: tuple[int, int]
+) -> tuple[Mention | None, bool]:
+    """The target among the entities of the source's own actor (``Sentence.target`` skips them):
+    the first after the verb, else the nearest before it, that is not ``same_entity`` as the
+    source; and whether it was found before the verb."""
+    for (lo, hi), from_before in ((after, False), (before, True)):
+        found = [
+            m
+            for m in sent.mentions
+            if lo <= m.start and m.end <= hi and not sent.in_mask(m.start) and not same_entity(m, source)
+        ]
+        if found:
+            return (found[-1] if from_before else found[0]), from_before
+    return None, True
+
+
+def _keep_strongest(rows: dict[tuple[str | None, ...], StanceRow], row: StanceRow | None) -> None:
+    """Keep ``row`` unless a row of the same source and target (``StanceRow.key``) with a larger
+    ``|score|`` is kept."""
     if row is None:
         return
-    key = (row.source_actor, row.target_actor)
+    key = row.key()
     if key not in rows or abs(row.score) > abs(rows[key].score):
         rows[key] = row
 
@@ -147,6 +181,8 @@ class StanceTagger:
         from_before = target is None
         if target is None:
             target = sent.target(*before, source.actor, last=True)
+        if target is None:  # no other actor: another entity of the source's own (two people of one state)
+            target, from_before = _other_entity(sent, source, after, before)
         if target is None:
             return None
         used = [
@@ -239,8 +275,8 @@ class StanceTagger:
                 return []
             gazetteer_hits = hits
         sent = analyse(text, ctx, self.gazetteer, self.lexicon, extra, gazetteer_hits, pairs_only=True)
-        rows: dict[tuple[str, str], StanceRow] = {}
-        if len({m.actor for m in [*sent.mentions, *sent.pronouns]}) >= 2:  # else no other actor to aim at
+        rows: dict[tuple[str | None, ...], StanceRow] = {}
+        if names_a_pair([*sent.mentions, *sent.pronouns]):  # else no other entity to aim at
             previous_source: Mention | None = None
             for clause in clauses(text, sent.quotes):
                 claims, previous_source = self._clause_claims(sent, clause, previous_source)
@@ -309,12 +345,14 @@ class StanceTagger:
         return StanceRow(
             sentence_index=index,
             speaker=claim.source.name,
-            source_actor=claim.source.actor,
-            target_actor=target.actor,
+            source_actor=claim.source.actor or None,
+            target_actor=target.actor or None,
             stance=_sign(weight),
             score=round(math.tanh(weight), 4),
             cue="; ".join(c.term for c in used) if used else (claim.verb.term if claim.verb else ""),
             is_quote=sent.in_quote(target.start) or any(sent.in_quote(c.start) for c in used),
+            source_name=claim.source.name,
+            target_name=target.name,
         )
 
     def _clause_subject(self, sent: Sentence, c_start: int, c_end: int) -> Mention | None:

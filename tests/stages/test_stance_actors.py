@@ -9,6 +9,7 @@ import pytest
 
 from stages.patterns import trie_pattern
 from stages.stance import Gazetteer
+from stages.stance.actors import Mention, names_a_pair, same_entity
 
 
 def test_gazetteer_matches_names_not_places_or_lowercase() -> None:
@@ -72,3 +73,52 @@ def test_gazetteer_matches_names_that_start_and_end_a_word(names: list[str], tex
     reference = re.compile(r"(?<![\w])" + trie_pattern(names) + r"(?![\w])")
     expected = [m.span() for m in reference.finditer(text)]
     assert [m.span() for m in gazetteer._matches(text)] == expected, why
+
+
+def _m(actor: str, kind: str, name: str) -> Mention:
+    return Mention(0, len(name), name, actor, kind, name)
+
+
+SAME_ENTITY_CASES = [
+    # (a, b, same entity?, why)
+    (_m("USA", "person", "Joe Biden"), _m("USA", "person", "Donald Trump"), False, "two people of one state"),
+    (_m("USA", "person", "Joe Biden"), _m("USA", "pronoun", "Joe Biden"), True, "a he resolved to the name"),
+    (
+        _m("USA", "person", "Antony Blinken"),
+        _m("USA", "country", "United States"),
+        True,
+        "a person and their state",
+    ),
+    (_m("RUS", "country", "Russia"), _m("RUS", "capital", "Moscow"), True, "two names of one state"),
+    (
+        _m("USA", "institution", "Pentagon"),
+        _m("USA", "person", "Joe Biden"),
+        True,
+        "near-miss: an institution is its state's side",
+    ),
+    (
+        _m("NATO", "organization", "NATO"),
+        _m("NATO", "organization", "the Alliance"),
+        True,
+        "aliases of one organisation",
+    ),
+    (_m("RUS", "person", "Sergei Lavrov"), _m("UKR", "person", "Dmytro Kuleba"), False, "two actors"),
+    (_m("", "person", "Jane Roe"), _m("", "person", "John Doe"), False, "no affiliation: the names differ"),
+    (_m("", "organization", "Acme"), _m("", "organization", "Acme"), True, "no affiliation, one name"),
+    (_m("", "person", "Jane Roe"), _m("USA", "person", "Jane Roe"), False, "near-miss: one has an actor id"),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "same", "why"), SAME_ENTITY_CASES, ids=[c[-1] for c in SAME_ENTITY_CASES])
+def test_same_entity(a: Mention, b: Mention, same: bool, why: str) -> None:
+    assert same_entity(a, b) is same, why
+    assert same_entity(b, a) is same, "symmetric"
+    assert names_a_pair([a, b]) is not same, why
+
+
+def test_names_a_pair_of_one_or_none() -> None:
+    assert not names_a_pair([]), "empty input"
+    assert not names_a_pair([_m("USA", "person", "Joe Biden")]), "one mention"
+    assert names_a_pair(
+        [_m("USA", "country", "US"), _m("USA", "person", "Joe Biden"), _m("USA", "person", "Donald Trump")]
+    ), "two people among their state's mentions"

@@ -225,3 +225,73 @@ def test_more_rules(
     tagger: StanceTagger, sentences: list[str], expected: list[tuple[int, str, str, str]], why: str
 ) -> None:
     assert triples(tagger, *sentences) == expected, why
+
+
+NAMED = ["sentence_index", "source_name", "source_actor", "target_name", "target_actor", "stance"]
+
+ENTITY_CASES = [
+    # (sentences of one article, expected (sentence, source_name, source, target_name, target, stance), why)
+    (
+        ["Biden praised Blinken."],
+        [(0, "Joe Biden", "USA", "Antony Blinken", "USA", "favor")],
+        "two people of one state: a row within one actor, told apart by name",
+    ),
+    (
+        ["Lavrov spoke first.", "He criticised Putin."],
+        [(1, "Sergei Lavrov", "RUS", "Vladimir Putin", "RUS", "against")],
+        "a he resolved to a person of the target's state",
+    ),
+    (
+        ["Blinken said the United States will support Ukraine."],
+        [(0, "Antony Blinken", "USA", "Ukraine", "UKR", "favor")],
+        "near-miss: another actor after the verb is still the target, not the speaker's own state",
+    ),
+    (
+        ["Biden praised Blinken and Ukraine."],
+        [(0, "Joe Biden", "USA", "Ukraine", "UKR", "favor")],
+        "near-miss: another actor wins over a person of the source's own state",
+    ),
+    (
+        ["Kremlin spokesman Dmitry Peskov criticised the plan."],
+        [],
+        "a person and their institution: one side",
+    ),
+    (["Russia and Moscow criticised the Kremlin."], [], "names of one state are one entity"),
+    (["Biden met Blinken."], [], "near-miss: no cue, no stance"),
+    (["Biden praised Biden."], [], "the same person twice"),
+]
+
+
+@pytest.mark.parametrize(("sentences", "expected", "why"), ENTITY_CASES, ids=[c[-1] for c in ENTITY_CASES])
+def test_rows_between_entities_of_one_actor(
+    tagger: StanceTagger, sentences: list[str], expected: list[tuple[Any, ...]], why: str
+) -> None:
+    got = tag_stances(article(*sentences), tagger)
+    assert sorted(got[NAMED].itertuples(index=False, name=None)) == expected, why
+    assert got["source_role"].isna().all() and got["target_role"].isna().all(), "no lookup, no roles"
+
+
+KEY_CASES = [
+    # (sentence, expected rows, why)
+    (
+        "Lavrov criticised Ukraine, and Russia condemned Kyiv.",
+        [(0, "Sergei Lavrov", "RUS", "Ukraine", "UKR", "against")],
+        "one row per pair of actor ids, whatever names the pair goes by",
+    ),
+    (
+        "Biden criticised Trump, and Blinken criticised Putin and Lavrov.",
+        [
+            (0, "Antony Blinken", "USA", "Vladimir Putin", "RUS", "against"),
+            (0, "Joe Biden", "USA", "Donald Trump", "USA", "against"),
+        ],
+        "a pair within one actor is its own row beside the pair of two actors",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected", "why"), KEY_CASES, ids=[c[-1] for c in KEY_CASES])
+def test_one_row_per_pair(
+    tagger: StanceTagger, sentence: str, expected: list[tuple[Any, ...]], why: str
+) -> None:
+    got = tag_stances(article(sentence), tagger)
+    assert sorted(got[NAMED].itertuples(index=False, name=None)) == expected, why
