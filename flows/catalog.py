@@ -37,6 +37,28 @@ READY_VIEWS: dict[str, tuple[tuple[str, ...], str, str]] = {
         GROUP BY source_actor, target_actor, day
         """,
     ),
+    # One row per pair of named entities and day, over every run date: every stance row, those
+    # with a null actor id or within one actor (which stance_daily and dyads leave out) included;
+    # near-duplicate articles left out, as in dyads. The day is the article's (published_at, UTC).
+    "entity_dyads": (
+        ("stances", "articles"),
+        "stance counts per (day, source name and role, target name and role), every stance row "
+        "(null actor ids and pairs within one actor included), all run dates",
+        """
+        SELECT coalesce(CAST(a.published_at AT TIME ZONE 'UTC' AS DATE), s.run_date) AS day,
+               s.source_name, s.source_role, s.source_actor,
+               s.target_name, s.target_role, s.target_actor,
+               count(*) FILTER (WHERE s.stance = 'favor')::BIGINT AS n_favor,
+               count(*) FILTER (WHERE s.stance = 'against')::BIGINT AS n_against,
+               count(*) FILTER (WHERE s.stance = 'neutral')::BIGINT AS n_neutral,
+               count(*)::BIGINT AS n_total,
+               round(avg(s.score), 4) AS mean_score
+        FROM stances s
+        JOIN articles a ON a.article_id = s.article_id AND a.run_date = s.run_date
+        WHERE a.duplicate_of IS NULL
+        GROUP BY ALL
+        """,
+    ),
     # One row per reported statement: who said it (as written, resolved, and the actor), the
     # cue, what was said, the sentence and its article.
     "quotes": (

@@ -197,7 +197,7 @@ def _later_stages(
     # Prefect resolves a future passed as an argument; its typing only knows the resolved type.
     cleaned: Any = cleanup_chunk.submit(run, part, untouched(file_hashes), published)
     split: Any = sentences_chunk.submit(run, part, return_state=False, wait_for=[cleaned])
-    tagged: Any = stances_chunk.submit(run, part, return_state=False, wait_for=[split])
+    tagged: Any = stances_chunk.submit(run, part, published, return_state=False, wait_for=[split])
     futures: list[PrefectFuture[Any]] = []
     for stage in (cleaned, split, tagged):
         futures += [stage, validate_parts.submit(run, stage)]

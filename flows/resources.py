@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from stages.cleanup import LanguageIdentifier, make_language_identifier
+from stages.roles import RoleLookup
 from stages.sentences import Segmenter, SentenceRules, SentenceSplitter
 from stages.stance import CueLexicon, Gazetteer, StanceTagger
 from stages.stance.sentiment import from_arrays
@@ -31,6 +32,8 @@ class Resources:
     identify_language: LanguageIdentifier
     segmenter: Segmenter
     tagger: StanceTagger
+    # Who a name stands for on a day (stages.roles): the stances' roles; None leaves them null.
+    roles: RoleLookup | None = field(default=None, repr=False, compare=False)
     load_parser: Callable[[], Any] = field(default=lambda: load_parser(), repr=False, compare=False)
 
     @cached_property

@@ -34,6 +34,7 @@ import pandas as pd
 from flows.resources import Resources, load_resources
 from flows.settings import release_free_memory
 from flows.storage import Warehouse
+from stages.aggregate import article_days
 from stages.attribution.frames import attributions
 from stages.cleanup import cleanup
 from stages.ingest import language_rejects
@@ -52,7 +53,7 @@ class StageJob:
     run_id: str
     run_date: date
     part: str
-    published: str | None = None  # cleanup of a rebuild: the committed articles file to read
+    published: str | None = None  # cleanup and stances of a rebuild: the committed articles file to read
     file_hashes: dict[str, str] | None = None  # cleanup of a nightly run: also its non_english rejects
     max_sentence_chars: int = DEFAULT_MAX_SENTENCE_CHARS  # sentences: the longest sentence made
 
@@ -99,12 +100,24 @@ def _run_stage(job: StageJob, resources: Resources) -> list[Written]:
         return [write("sentences", split_sentences(paragraphs, resources.segmenter, job.max_sentence_chars))]
     if job.stage == STANCES:
         sentences = read("sentences")
-        stances, mentions = tag_sentences(sentences, resources.tagger)
+        days = _article_days(job, store) if resources.roles is not None else None
+        stances, mentions = tag_sentences(sentences, resources.tagger, resources.roles, days)
         said = attributions(
             sentences, read("paragraphs"), resources.parser, resources.tagger.gazetteer.actor_of
         )
         return [write("mentions", mentions), write("stances", stances), write("attributions", said)]
     raise ValueError(f"unknown stage {job.stage!r}")
+
+
+def _article_days(job: StageJob, store: Warehouse) -> pd.DataFrame:
+    """The day of each article of the job's chunk (``published_at``, else the run date): the day
+    a name's role is looked up for. A nightly chunk's articles are staged; a rebuild's published."""
+    cols = ["article_id", "published_at"]
+    if job.published is None:
+        articles = store.read_part(job.run_id, "articles", job.run_date, job.part, cols)
+    else:
+        articles = store.read_committed("articles", job.published, cols)
+    return article_days(articles, job.run_date)
 
 
 class StageRunner(Protocol):

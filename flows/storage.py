@@ -145,9 +145,11 @@ class Warehouse:
         os.replace(tmp, target)
         return arrow.num_rows
 
-    def read_part(self, run_id: str, table: str, run_date: date, part: str) -> pd.DataFrame:
+    def read_part(
+        self, run_id: str, table: str, run_date: date, part: str, columns: list[str] | None = None
+    ) -> pd.DataFrame:
         """One staged chunk of ``table`` (what ``write_part`` wrote under that part name)."""
-        return _read_files(table, [self._part_path(run_id, table, run_date, part)], None)
+        return _read_files(table, [self._part_path(run_id, table, run_date, part)], columns)
 
     def read_staged(self, run_id: str, table: str, columns: list[str] | None = None) -> pd.DataFrame:
         """Every staged chunk of ``table`` for this run, in part order."""

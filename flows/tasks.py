@@ -167,9 +167,10 @@ def sentences_chunk(ctx: RunContext, part: str) -> list[Written]:
 
 
 @stage_task(name="stances")
-def stances_chunk(ctx: RunContext, part: str) -> list[Written]:
-    """Stances and mentions of the chunk's staged sentences (submitted to wait for them)."""
-    return ctx.run_stage(STANCES, part)
+def stances_chunk(ctx: RunContext, part: str, published: str | None = None) -> list[Written]:
+    """Stances, mentions and attributions of the chunk's staged sentences (submitted to wait for
+    them); the days of its articles come from its staged articles (a rebuild: ``published``)."""
+    return ctx.run_stage(STANCES, part, published=published)
 
 
 @stage_task(name="validate")

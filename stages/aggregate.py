@@ -30,14 +30,23 @@ def stances_of_originals(stances: pd.DataFrame, articles: pd.DataFrame) -> pd.Da
     return stances[~stances["article_id"].astype("str").isin(set(copies))].reset_index(drop=True)
 
 
+def between_actors(stances: pd.DataFrame) -> pd.DataFrame:
+    """The stances with both actor ids known and different: what a count by actor pair holds. A
+    stance with a null id (no affiliation known) or within one actor ("Biden praised Blinken",
+    USA -> USA) is one between named entities, counted by the ``entity_dyads`` view instead."""
+    source, target = stances["source_actor"], stances["target_actor"]
+    return stances[source.notna() & target.notna() & (source != target)]
+
+
 def aggregate_daily(stances: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
     """Count stances per (day, source_actor, target_actor) with their mean score.
 
     ``stances`` needs ``article_id``, ``source_actor``, ``target_actor``, ``stance``
     and ``score``; ``days`` maps ``article_id`` to ``day`` (see ``article_days``).
     A stance whose article has no day is an error: it would silently drop out.
+    Only stances between two different known actor ids are counted (``between_actors``).
     """
-    keyed = stances[["article_id", "source_actor", "target_actor", "stance", "score"]].astype(
+    keyed = between_actors(stances)[["article_id", "source_actor", "target_actor", "stance", "score"]].astype(
         {"article_id": "str", "score": "float64"}
     )
     merged = keyed.merge(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from flows.stage_jobs import (
 )
 from flows.storage import Warehouse
 from stages.ingest import RawFile, ingest
+from stages.roles import Affiliation
 
 DAY = date(2026, 11, 29)
 RUN = "20261129-000000-jobs0000"
@@ -105,6 +107,42 @@ def test_a_rebuild_job_reads_the_committed_articles_and_stages_no_rejects(
     )
     assert [w.table for w in written] == ["removed", "paragraphs"], "no file hashes: no rejects part"
     assert store.read_staged(rebuild, "paragraphs")["article_id"].nunique() == len(articles)
+
+
+def test_a_stances_job_gives_the_lookup_each_articles_day(
+    articles: pd.DataFrame, resources: Any, tmp_path: Path
+) -> None:
+    """The day asked is the article's published_at date (nightly: its staged articles; a rebuild:
+    the committed file), else the run date; the lookup's roles land in the stances rows."""
+    asked: set[tuple[str, date]] = set()
+
+    def roles(name: str, day: date) -> Affiliation:
+        asked.add((name, day))
+        return Affiliation(None, "GOV")
+
+    with_roles = InProcess(lambda: dataclasses.replace(resources, roles=roles))
+    dated = articles.assign(published_at=pd.Timestamp("2026-11-20 23:30", tz="UTC"))
+    run_chunk(with_roles, staged(tmp_path / "nightly", dated).root)
+    assert {day for _, day in asked} == {date(2026, 11, 20)}, "published_at's UTC date"
+    stances = Warehouse(tmp_path / "nightly").read_staged(RUN, "stances")
+    assert len(stances) > 0 and set(stances["source_role"]) == set(stances["target_role"]) == {"GOV"}
+
+    asked.clear()
+    store = staged(tmp_path / "rebuild", articles)
+    store.publish(RUN, DAY, ["articles"])
+    rebuild = "20261130-000000-jobs0001"
+    store.begin(rebuild)
+    for stage in (CLEANUP, SENTENCES, STANCES):
+        with_roles.run(
+            StageJob(
+                stage, store.root, rebuild, DAY, "p0", published=store.committed_files("articles", DAY)[0]
+            )
+        )
+    assert asked and {day for _, day in asked} == {DAY}, "no published_at: the run date"
+
+    plain = staged(tmp_path / "plain", articles)
+    run_chunk(InProcess(lambda: resources), plain.root)
+    assert plain.read_staged(RUN, "stances")["source_role"].isna().all(), "no lookup: no roles"
 
 
 @pytest.mark.parametrize(

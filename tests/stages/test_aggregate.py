@@ -62,3 +62,26 @@ def test_stances_of_near_duplicates_are_left_out_and_the_rest_kept() -> None:
     assert kept["article_id"].tolist() == ["a"], "b copies a: its stances count once, as a's"
     assert len(rows) == 2, "the input is not changed"
     assert stances_of_originals(stances(), articles).empty
+
+
+BETWEEN_CASES = [
+    # (source_actor, target_actor, counted?, why)
+    ("USA", "RUS", True, "two known, different actors"),
+    ("USA", "USA", False, "within one actor (Biden -> Blinken): entity_dyads only"),
+    (None, "RUS", False, "no affiliation known for the source"),
+    ("USA", None, False, "no affiliation known for the target"),
+    (None, None, False, "neither known"),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "counted", "why"), BETWEEN_CASES, ids=[c[-1] for c in BETWEEN_CASES]
+)
+def test_only_stances_between_two_known_actors_are_counted(
+    source: str | None, target: str | None, counted: bool, why: str
+) -> None:
+    days = article_days(pd.DataFrame({"article_id": ["a"], "published_at": [pd.NaT]}), RUN_DATE)
+    rows = stances(("a", "UKR", "RUS", "against", -1.0), ("a", source, target, "favor", 1.0))  # type: ignore[arg-type]
+    daily = aggregate_daily(rows, days)
+    assert daily["n_total"].sum() == (2 if counted else 1), why
+    assert len(rows) == 2, "the input is not changed"
