@@ -57,8 +57,9 @@ EVAL_COMMANDS = (
         '{"source_codes", "target_codes"}}: each sentence goes through the real nightly flow as an article '
         "of its own. Recall: of the sentences with an ISO3 source and a different ISO3 target, those with "
         "a stance row whose source is among the source codes, target among the target codes and sign the "
-        "gold one. Precision: of the non-neutral rows, those whose pair fits the codes (IGO fits any "
-        "organisation) and whose sign is right.",
+        "gold one. Precision: of the non-neutral rows between two different known actors, those whose pair "
+        "fits the codes (IGO fits any organisation) and whose sign is right; rows with a null code or one code "
+        "on both sides are left out of it and counted apart (uncoded_rows, within_one_actor_rows).",
         "the JSON-lines dataset",
     ),
     (

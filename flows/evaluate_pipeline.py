@@ -82,6 +82,11 @@ def run_flow_on_lines(
     return [by_line.get(line) for line in lines]
 
 
+def _code(value: Any) -> str | None:
+    """An actor id as read back: None for a null (no affiliation known), whatever pandas made of it."""
+    return value if isinstance(value, str) else None
+
+
 def evaluate_pipeline(dataset: Path, resources: Resources) -> dict[str, Any]:
     """Recall and precision of the whole pipeline on event-coded sentences (see the module)."""
     cases = event_cases(dataset)
@@ -91,7 +96,8 @@ def evaluate_pipeline(dataset: Path, resources: Resources) -> dict[str, Any]:
         )
     predicted = {
         case.case_id: [
-            PredictedPair(r["source_actor"], r["target_actor"], r["stance"]) for r in rows[i] or ()
+            PredictedPair(_code(r["source_actor"]), _code(r["target_actor"]), r["stance"])
+            for r in rows[i] or ()
         ]
         for i, case in enumerate(cases)
     }

@@ -8,8 +8,12 @@ its own; its ``stances`` rows are then scored:
 - **recall**: of the sentences with a country pair (an ISO3 source code and an ISO3 target
   code that differ), the share for which some row has its source among the source codes,
   its target among the target codes and the gold sign;
-- **precision**: of all non-neutral rows, the share whose pair fits the codes (``IGO`` fits
-  any organisation) and whose sign is the gold one.
+- **precision**: of the non-neutral rows between two different known actors, the share whose
+  pair fits the codes (``IGO`` fits any organisation) and whose sign is the gold one. A row with
+  a null source or target code has no code pair to fit, and a row with one code on both sides
+  (two people of one country) is not an event between two actors: both are left out of
+  precision and counted apart (``uncoded_rows``, ``within_one_actor_rows``), as they are left
+  out of ``stance_daily``. Recall, which asks for a source and a target code, never uses them.
 
 Pure functions, no IO.
 """
@@ -37,8 +41,8 @@ class EventCase:
 class PredictedPair:
     """One stance row of the pipeline: source actor, target actor and stance."""
 
-    source: str
-    target: str
+    source: str | None
+    target: str | None
     stance: str
 
 
@@ -49,7 +53,7 @@ def has_country_pair(case: EventCase, countries: Collection[str]) -> bool:
     return any(s != t for s in sources for t in targets)
 
 
-def _fits(actor: str, codes: frozenset[str], organisations: Collection[str]) -> bool:
+def _fits(actor: str | None, codes: frozenset[str], organisations: Collection[str]) -> bool:
     return actor in codes or (ORGANISATION_CODE in codes and actor in organisations)
 
 
@@ -82,7 +86,14 @@ def pipeline_scores(
         )
         for c in paired
     )
-    signed = [(p, c) for c in cases for p in predicted.get(c.case_id, ()) if p.stance != "neutral"]
+    every_signed = [(p, c) for c in cases for p in predicted.get(c.case_id, ()) if p.stance != "neutral"]
+    uncoded = sum(p.source is None or p.target is None for p, _ in every_signed)
+    within = sum(p.source is not None and p.source == p.target for p, _ in every_signed)
+    signed = [
+        (p, c)
+        for p, c in every_signed
+        if p.source is not None and p.target is not None and p.source != p.target
+    ]
     right = sum(_right(p, c, organisations) for p, c in signed)
     return {
         "recall": round(found / len(paired), 4) if paired else 0.0,
@@ -92,4 +103,6 @@ def pipeline_scores(
         "found": found,
         "non_neutral_rows": len(signed),
         "right_rows": right,
+        "uncoded_rows": uncoded,
+        "within_one_actor_rows": within,
     }

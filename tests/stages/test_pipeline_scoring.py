@@ -14,7 +14,7 @@ def case(source: str, target: str, stance: str = "against", case_id: str = "1") 
     return EventCase(case_id, frozenset(source.split()), frozenset(target.split()), stance)
 
 
-def row(source: str, target: str, stance: str) -> PredictedPair:
+def row(source: str | None, target: str | None, stance: str) -> PredictedPair:
     return PredictedPair(source, target, stance)
 
 
@@ -47,6 +47,22 @@ CASES = [
         0.5,
         "a second, wrong row halves precision, not recall",
     ),
+    (
+        case("USA", "RUS"),
+        [row("USA", "RUS", "against"), row(None, "RUS", "against")],
+        1.0,
+        1.0,
+        "a row with a null code has no pair to fit: left out of precision",
+    ),
+    (
+        case("USA", "RUS"),
+        [row("USA", "RUS", "against"), row("USA", "USA", "against")],
+        1.0,
+        1.0,
+        "a row within one actor is not an event between two: left out of precision",
+    ),
+    (case("USA", "USA"), [row("USA", "USA", "against")], 0.0, 0.0, "near-miss: even where gold is domestic"),
+    (case("USA", "RUS"), [row("USA", None, "favor")], 0.0, 0.0, "only uncoded rows: nothing scored"),
 ]
 
 
@@ -85,3 +101,13 @@ def test_empty_input_scores_zero() -> None:
     scores = pipeline_scores([], {}, countries=COUNTRIES, organisations=ORGANISATIONS)
     assert scores["recall"] == scores["precision"] == 0.0
     assert scores["sentences"] == 0
+
+
+def test_rows_left_out_of_precision_are_counted_apart() -> None:
+    rows = [row("USA", "RUS", "against"), row(None, "RUS", "against"), row(None, None, "favor")]
+    rows += [row("USA", "USA", "favor"), row("USA", "USA", "neutral")]
+    scores = pipeline_scores(
+        [case("USA", "RUS")], {"1": rows}, countries=COUNTRIES, organisations=ORGANISATIONS
+    )
+    assert (scores["non_neutral_rows"], scores["right_rows"]) == (1, 1)
+    assert (scores["uncoded_rows"], scores["within_one_actor_rows"]) == (2, 1), "neutral rows are not counted"
