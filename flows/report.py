@@ -15,7 +15,20 @@ from typing import Any
 import pandas as pd
 
 from flows.storage import Warehouse
-from stages.report import ReportInputs, render_report
+from stages.report import SPEAKER_COLUMNS, TOP_SPEAKERS, ReportInputs, render_report
+
+# The run date's speakers: statements per resolved name, actor and role, the most first, with a
+# sample (the first direct quote, else the first statement, in article and sentence order).
+SPEAKERS_SQL = f"""
+select speaker_name, speaker_actor, speaker_role, count(*) as n_statements,
+       arg_min(content, (kind <> 'direct', article_id, sentence_index, cue_start))
+           filter (where content is not null) as sample
+from attributions
+where run_date = ? and speaker_name is not null
+group by all
+order by n_statements desc, speaker_name
+limit {TOP_SPEAKERS}
+"""
 
 
 class NoRun(LookupError):
@@ -99,6 +112,7 @@ def report_inputs(warehouse: Warehouse, run_date: date | None = None) -> ReportI
                 "where s.run_date = ? and s.stance <> 'neutral' order by abs(s.score) desc, s.article_id limit 50",
                 ["speaker", "source_actor", "target_actor", "stance", "score", "cue", "text"],
             ),
+            speakers=table("attributions", SPEAKERS_SQL, SPEAKER_COLUMNS),
         )
 
 

@@ -1,9 +1,9 @@
 """The run report: one self-contained HTML page from a run's tables (frames in, HTML out).
 
-What came in and what was rejected, each table's rows and validation result, and the
+What came in and what was rejected, each table's rows and validation result, the
 stance picture: net stance over time for the most reported actor pairs, an actor-by-actor
 matrix of net stance, and the sentences behind the strongest stances with their cue words
-highlighted. Charts are Vega-Lite specs made with Altair and drawn by vega-embed, whose
+highlighted; and the night's top speakers by reported statements. Charts are Vega-Lite specs made with Altair and drawn by vega-embed, whose
 JavaScript the caller passes in (``vega_bundle``) so the page needs no network.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
@@ -23,6 +23,15 @@ import pandas as pd
 TOP_PAIRS = 6
 TOP_ACTORS = 12
 STRONGEST = 15
+# Speakers listed, by their reported statements (attributions rows) of the night; a sample
+# quote is cut to this many characters.
+TOP_SPEAKERS = 10
+SAMPLE_CHARS = 200
+SPEAKER_COLUMNS = ["speaker_name", "speaker_actor", "speaker_role", "n_statements", "sample"]
+
+
+def _no_speakers() -> pd.DataFrame:
+    return pd.DataFrame(columns=SPEAKER_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ class ReportInputs:
     strongest: (
         pd.DataFrame
     )  # stances of the run date: speaker, source_actor, target_actor, stance, score, cue, text
+    # the run date's speakers (attributions by speaker_name, actor and role): SPEAKER_COLUMNS
+    speakers: pd.DataFrame = field(default_factory=_no_speakers)
 
 
 def highlight(sentence: str, cue: str | None) -> str:
@@ -58,6 +69,22 @@ def highlight(sentence: str, cue: str | None) -> str:
         last = match.end()
     out.append(html.escape(sentence[last:]))
     return "".join(out)
+
+
+def top_speakers(speakers: pd.DataFrame, n: int = TOP_SPEAKERS) -> list[dict[str, Any]]:
+    """The ``n`` speakers with the most statements, most first (ties by name), each with a sample
+    quote cut to ``SAMPLE_CHARS``; a speaker without a name (an unresolved pronoun) is left out.
+    ``speakers`` has ``SPEAKER_COLUMNS``, one row per speaker (``flows.report`` counts them)."""
+    named = speakers[speakers["speaker_name"].notna()]
+    order = named.sort_values(["n_statements", "speaker_name"], ascending=[False, True], kind="stable")
+    rows: list[dict[str, Any]] = []
+    for row in order.head(n).astype(object).where(order.head(n).notna(), None).to_dict("records"):
+        sample = str(row["sample"] or "")
+        cut = sample if len(sample) <= SAMPLE_CHARS else sample[: SAMPLE_CHARS - 1].rstrip() + "…"
+        rows.append(
+            {**{str(k): v for k, v in row.items()}, "n_statements": int(row["n_statements"]), "sample": cut}
+        )
+    return rows
 
 
 def top_pairs(dyads: pd.DataFrame, n: int = TOP_PAIRS) -> list[str]:
@@ -188,6 +215,12 @@ inbox <code>{{ run.inbox }}</code>. Verdict:
 <td class="{{ s.stance }}">{{ s.stance }}</td><td class="num">{{ "%.2f" | format(s.score) }}</td><td>{{ s.marked | safe }}</td></tr>
 {% else %}<tr><td colspan="5" class="empty">no favor or against stance on this run date</td></tr>{% endfor %}</table>
 
+<h2>Top speakers of {{ run_date }}</h2>
+<table id="speakers"><tr><th>speaker</th><th>actor</th><th>role</th><th>statements</th><th>sample</th></tr>
+{% for s in speakers %}<tr><td>{{ s.speaker_name }}</td><td>{{ s.speaker_actor or "" }}</td><td>{{ s.speaker_role or "" }}</td>
+<td class="num">{{ s.n_statements }}</td><td>{{ s.sample }}</td></tr>
+{% else %}<tr><td colspan="5" class="empty">no reported statement on this run date</td></tr>{% endfor %}</table>
+
 <script>
 {% for id, spec in charts %}vegaEmbed("#{{ id }}", {{ spec | safe }}, {renderer: "svg", actions: false})
   .catch(function (err) { console.error("chart {{ id }}: " + err); });
@@ -230,5 +263,6 @@ def render_report(inputs: ReportInputs, vega_bundle: str) -> str:
         quality=inputs.quality.to_dict("records"),
         charts=charts,
         strongest=strongest.assign(marked=marked).to_dict("records"),
+        speakers=top_speakers(inputs.speakers),
         vega_bundle=vega_bundle.replace("</script", "<\\/script"),
     )

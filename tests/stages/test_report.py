@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from stages.report import ReportInputs, highlight, matrix_spec, render_report, timeline_spec, top_pairs
+from stages.report import (
+    SAMPLE_CHARS,
+    SPEAKER_COLUMNS,
+    ReportInputs,
+    highlight,
+    matrix_spec,
+    render_report,
+    timeline_spec,
+    top_pairs,
+    top_speakers,
+)
 
 HIGHLIGHT_CASES = [
     # (sentence, cue, expected HTML, why)
@@ -112,3 +123,59 @@ def test_page_without_data_says_so_and_draws_no_chart() -> None:
 def test_script_content_cannot_close_the_script_element() -> None:
     page = render_report(inputs(True), "var s = '</script><b>';")
     assert "</script><b>" not in page
+
+
+def speakers(*rows: tuple[object, ...]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=SPEAKER_COLUMNS)
+
+
+TOP_SPEAKER_CASES = [
+    # (speaker rows, n, expected (name, statements), why)
+    (
+        speakers(("Sergei Lavrov", "RUS", "GOV", 2, "q"), ("Antony Blinken", "USA", "GOV", 5, "q")),
+        10,
+        [("Antony Blinken", 5), ("Sergei Lavrov", 2)],
+        "most statements first",
+    ),
+    (
+        speakers(
+            ("Zelensky", "UKR", None, 3, "q"),
+            ("Biden", "USA", "GOV", 3, "q"),
+            ("Peskov", "RUS", None, 1, "q"),
+        ),
+        2,
+        [("Biden", 3), ("Zelensky", 3)],
+        "ties by name, and only the top n",
+    ),
+    (
+        speakers((None, None, None, 9, "q"), ("Biden", "USA", None, 1, None)),
+        10,
+        [("Biden", 1)],
+        "no name: left out",
+    ),
+    (speakers(), 10, [], "empty input"),
+]
+
+
+@pytest.mark.parametrize(
+    ("rows", "n", "expected", "why"), TOP_SPEAKER_CASES, ids=[c[-1] for c in TOP_SPEAKER_CASES]
+)
+def test_top_speakers(rows: pd.DataFrame, n: int, expected: list[tuple[str, int]], why: str) -> None:
+    assert [(s["speaker_name"], s["n_statements"]) for s in top_speakers(rows, n)] == expected, why
+
+
+def test_a_long_sample_is_cut_and_the_page_lists_the_speakers() -> None:
+    long = "word " * 100
+    (top,) = top_speakers(speakers(("Antony Blinken", "USA", "GOV", 4, long)))
+    assert len(top["sample"]) <= SAMPLE_CHARS and top["sample"].endswith("…")
+    (plain,) = top_speakers(speakers(("Jane Roe", None, None, 1, None)))
+    assert plain["sample"] == "" and plain["speaker_actor"] is None, "no quote, no actor: blanks"
+    page = render_report(
+        dataclasses.replace(
+            inputs(True), speakers=speakers(("Antony Blinken", "USA", "GOV", 4, "<b>Russia</b> must stop"))
+        ),
+        "/* vega */",
+    )
+    assert '<td>Antony Blinken</td><td>USA</td><td>GOV</td>\n<td class="num">4</td>' in page
+    assert "&lt;b&gt;Russia&lt;/b&gt; must stop" in page, "the quote is escaped"
+    assert "no reported statement on this run date" in render_report(inputs(False), "/* vega */")
