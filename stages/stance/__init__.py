@@ -13,8 +13,9 @@ Per sentence, each clause is read around its verbs: the **source** is the actor 
 before a reporting/attitude verb (a he/she is resolved to the last person named
 earlier in the article; a clause with no subject of its own inherits the previous
 one), the **target** is the first other actor after the verb (else in the quote or
-report the verb attributes; with no other actor, another person of the source's own,
-"Biden praised Blinken", told apart by name), and the **stance** is the sign of the summed weights
+report the verb attributes; with no other actor, a named source's stance toward
+another person of its own actor after the verb, "Biden praised Blinken", told apart by
+name), and the **stance** is the sign of the summed weights
 of the verb and the cue words in that scope. Capitals used as places ("near
 Stockholm") or as names of things ("the Minsk accords") are not actors.
 

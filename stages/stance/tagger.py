@@ -81,21 +81,16 @@ def _given(text: str, span: tuple[int, int], actor: str) -> Mention:
     return Mention(*span, text[span[0] : span[1]], actor, "person", text[span[0] : span[1]])
 
 
-def _other_entity(
-    sent: Sentence, source: Mention, after: tuple[int, int], before: tuple[int, int]
-) -> tuple[Mention | None, bool]:
-    """The target among the entities of the source's own actor (``Sentence.target`` skips them):
-    the first after the verb, else the nearest before it, that is not ``same_entity`` as the
-    source; and whether it was found before the verb."""
-    for (lo, hi), from_before in ((after, False), (before, True)):
-        found = [
-            m
-            for m in sent.mentions
-            if lo <= m.start and m.end <= hi and not sent.in_mask(m.start) and not same_entity(m, source)
-        ]
-        if found:
-            return (found[-1] if from_before else found[0]), from_before
-    return None, True
+def _other_person(sent: Sentence, source: Mention, after: tuple[int, int]) -> Mention | None:
+    """The first person after the verb who is of the source's own actor (``Sentence.target``
+    skips them) and is not ``same_entity`` as the source, outside masks; or None."""
+    lo, hi = after
+    for m in sent.mentions:
+        if lo <= m.start and m.end <= hi and m.kind == "person" and not sent.in_mask(m.start):
+            if same_entity(m, source):
+                continue
+            return m
+    return None
 
 
 def _keep_strongest(rows: dict[tuple[str | None, ...], StanceRow], row: StanceRow | None) -> None:
@@ -181,8 +176,10 @@ class StanceTagger:
         from_before = target is None
         if target is None:
             target = sent.target(*before, source.actor, last=True)
-        if target is None:  # no other actor: another entity of the source's own (two people of one state)
-            target, from_before = _other_entity(sent, source, after, before)
+        if target is None and verb is not None and source.kind == "person":
+            # No other actor: another person of the source's own after its verb ("Biden praised
+            # Blinken"); not for a he/she or a bare subject, whose readings are the least sure.
+            target, from_before = _other_person(sent, source, after), False
         if target is None:
             return None
         used = [

@@ -238,8 +238,18 @@ ENTITY_CASES = [
     ),
     (
         ["Lavrov spoke first.", "He criticised Putin."],
-        [(1, "Sergei Lavrov", "RUS", "Vladimir Putin", "RUS", "against")],
-        "a he resolved to a person of the target's state",
+        [],
+        "near-miss: a he (the least sure source) is not paired with a person of its own state",
+    ),
+    (
+        ["Lavrov spoke first.", "He criticised Kuleba."],
+        [(1, "Sergei Lavrov", "RUS", "Dmytro Kuleba", "UKR", "against")],
+        "a he and a person of another state, as before",
+    ),
+    (
+        ["Blinken, unlike Biden, criticised the plan."],
+        [],
+        "near-miss: a person of the source's own state before the verb is not its target",
     ),
     (
         ["Blinken said the United States will support Ukraine."],
