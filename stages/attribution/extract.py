@@ -2,7 +2,8 @@
 
 The rules, read off spaCy's dependency parse (English, ClearNLP labels):
 
-- a cue is a verb whose lemma is in ``cues.CUE_LEMMAS`` (not an adjective use: "the said
+- a cue is a verb (a ``VB*`` tag) that is a form of a lemma in ``cues.CUE_LEMMAS`` (read off
+  ``cues.CUE_LEMMAS_OF_FORM``, so no lemmatizer is needed; not an adjective use: "the said
   document" is ``amod``), outside any quotation (a quoted person's own "we know" is part of
   their words), or the phrase "according to";
 - the speaker is the verb's ``nsubj``; of a passive verb, the ``pobj`` of its ``agent`` ("was
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: importing stages never imports spaCy
     from spacy.tokens import Doc, Span, Token
 
-from stages.attribution.cues import CLAUSE_CUES, CUE_SET, TURN
+from stages.attribution.cues import CLAUSE_CUES, CUE_LEMMAS_OF_FORM, TURN
 
 # Dependency labels of a verb's own subject, and of clauses that borrow their head's.
 _SUBJECTS = ("nsubj", "csubj")
@@ -51,6 +52,11 @@ _ACTED_ON = frozenset(("dobj", "dative", "iobj", "attr", "oprd", "xcomp", "ccomp
 PRONOUNS = frozenset("he she they it we i".split())
 RELATIVE = frozenset("who which that whom".split())
 _EDGE = re.compile(r"^[\s,;:\-–—]+|[\s,;:\-–—.]+$")
+# The same edges as characters to strip (a regex anchored at the end searches from every
+# position: 20% of reading a long sentence). Whitespace as ``\s`` matches it in practice.
+_LEAD = " \t\n\r\f\v\u00a0,;:-–—"
+_TRAIL = _LEAD + "."
+_TEXT_KEY = "stancewire.text"
 # Quotation marks: straight double quotes pair up in order; curly ones open and close.
 _QUOTE_MARK = re.compile(r"[\"“”]")
 # A signed quotation: a dash after a closing quote (or opening the sentence), then a name of
@@ -97,12 +103,19 @@ def _span(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
     if first > last:
         return None
     start, end = doc[first].idx, doc[last].idx + len(doc[last].text)
-    piece = doc.text[start:end]
-    lead = _EDGE.match(piece)
-    start += lead.end() if lead else 0
-    trail = _EDGE.search(doc.text[start:end])
-    end = start + trail.start() if trail else end
+    piece = _text(doc)[start:end]
+    kept = piece.lstrip(_LEAD)
+    start += len(piece) - len(kept)
+    end = start + len(kept.rstrip(_TRAIL))
     return (start, end) if end > start else None
+
+
+def _text(doc: Doc) -> str:
+    """``doc.text``, made once per doc (spaCy joins its tokens again on every call)."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return str(text)
 
 
 def _subject(verb: Token, quotes: list[tuple[int, int]], depth: int = 0) -> Token | None:
@@ -120,7 +133,7 @@ def _subject(verb: Token, quotes: list[tuple[int, int]], depth: int = 0) -> Toke
     borrowable = verb.head is not verb and depth < 3 and _quoted(quotes, verb.head) <= _quoted(quotes, verb)
     if verb.dep_ in _BORROWS_SUBJECT and borrowable:
         return _subject(verb.head, quotes, depth + 1)
-    if verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN"):  # "officials, saying ..."
+    if verb.dep_ == "acl" and verb.head.tag_.startswith("NN"):  # "officials, saying ..."
         return verb.head
     return None
 
@@ -184,7 +197,7 @@ def _content(doc: Doc, verb: Token, quotes: list[tuple[int, int]]) -> tuple[int,
     """What ``verb`` reports (see the module doc), or None. A verb of ``CLAUSE_CUES`` reports
     only a clause, a quotation or the clause it is a parenthesis in: "she knows that it is
     hard" is a statement, "she knows the history" and "he wants to win" are not."""
-    clause_only = verb.lemma_.lower() in CLAUSE_CUES
+    clause_only = not CUE_LEMMAS_OF_FORM.get(verb.lower_, frozenset()).isdisjoint(CLAUSE_CUES)
     for dep in ("ccomp",) if clause_only else ("ccomp", "xcomp"):
         clause = next((c for c in verb.children if c.dep_ == dep), None)
         if clause is not None:
@@ -272,20 +285,19 @@ def _unparsed(text: str, quotes: list[tuple[int, int]]) -> list[Statement]:
 
 
 def is_cue(token: Token) -> bool:
-    """Whether ``token`` is a cue verb: a lexicon lemma used as a verb, not as an adjective."""
+    """Whether ``token`` is a cue verb: a form of a lexicon lemma tagged as a verb, not used as
+    an adjective. Only the tagger's tag is read (no part of speech, no lemma)."""
     return (
-        token.lemma_.lower() in CUE_SET
-        and token.pos_ in ("VERB", "AUX")
-        and token.tag_.startswith("VB")
-        and token.dep_ not in _ADJECTIVAL
+        token.lower_ in CUE_LEMMAS_OF_FORM and token.tag_.startswith("VB") and token.dep_ not in _ADJECTIVAL
     )
 
 
 def read(doc: Doc | Span) -> list[Statement]:
     """The statements of one parsed sentence, in the order of their cues."""
     sent = doc.as_doc() if hasattr(doc, "as_doc") else doc  # a Span: read it as a Doc of its own
-    quotes = quotations(sent.text)
-    found: list[Statement] = _unparsed(sent.text, quotes)
+    text = _text(sent)
+    quotes = quotations(text)
+    found: list[Statement] = _unparsed(text, quotes)
     for token in sent:
         if token.lower_ == "according":
             statement = _according_to(sent, token)
@@ -304,11 +316,11 @@ def read(doc: Doc | Span) -> list[Statement]:
         relative = _relative_word(token, subject)
         found.append(
             Statement(
-                "direct" if content is None else _kind(content, quotes, sent.text),
+                "direct" if content is None else _kind(content, quotes, text),
                 _cue_span(token),
                 _span(sent, relative.i, relative.i) if relative is not None else noun_phrase(sent, subject),
                 content,
-                subject.lower_ in PRONOUNS and subject.pos_ == "PRON",
+                subject.lower_ in PRONOUNS and subject.tag_ == "PRP",
                 subject.i,
                 content_in,
             )

@@ -147,7 +147,7 @@ class _ArticleReader:
             if statement.content_in == "next":
                 self.introducing = (sentence.sentence_index, row)
             made.append(row)
-        remember_entities(doc, self.memory, quotes, cursor, len(doc.text))
+        remember_entities(doc, self.memory, quotes, cursor, len(sentence.text))
         return made
 
     def _takes_previous(self, sentence: _Sentence, row: dict[str, Any]) -> bool:

