@@ -47,6 +47,8 @@ AGENT_COLUMNS = ("term", "code")
 
 # Words kept lower case inside a name ("Organization for Security and Cooperation in Europe").
 SMALL_WORDS = frozenset("a an and at by de del der di du for in la le of on or the to van von y".split())
+# Acronyms kept in capitals; so is any word of up to four letters without a vowel ("BBC", "FSB").
+ACRONYMS = frozenset("UN US USA UK EU NATO UAE IMF OSCE IAEA ASEAN OPEC UNICEF UNESCO UNHCR".split())
 CODE = re.compile(r"^(?:[A-Z]{3})+$")
 BRACKET = re.compile(r"\[([^\]]*)\]")
 PARENTHESES = re.compile(r"\([^)]*\)")
@@ -93,6 +95,8 @@ def parse_restriction(inside: str) -> Period:
 
 def _word(word: str, first: bool) -> str:
     if "." in word:  # initials and abbreviations: "U.N.", "V."
+        return word
+    if word in ACRONYMS or (len(word) <= 4 and word.isalpha() and not set(word) & set("AEIOUY")):
         return word
     if not first and word.lower() in SMALL_WORDS:
         return word.lower()
