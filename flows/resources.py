@@ -44,6 +44,13 @@ class Resources:
         """spaCy's pipeline (``load_parser``), for attribution."""
         return self.load_parser()
 
+    def role_lookup(self) -> RoleLookup | None:
+        """Who a name stands for on a day: ``roles`` when given, else the role book's
+        ``affiliation`` (None when these resources have neither)."""
+        if self.roles is not None:
+            return self.roles
+        return self.role_book.affiliation if self.load_book is not None else None
+
     @cached_property
     def role_book(self) -> RoleBook:
         """Who a speaker is on a day (``load_role_book``), built on first use: about 0.6 s

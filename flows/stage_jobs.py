@@ -38,6 +38,7 @@ from stages.aggregate import article_days
 from stages.attribution.frames import attributions
 from stages.cleanup import cleanup
 from stages.ingest import language_rejects
+from stages.role_book import prefer_actor
 from stages.sentences import DEFAULT_MAX_SENTENCE_CHARS, split_sentences
 from stages.stance import TAGGED_LANGUAGE, tag_sentences
 
@@ -85,10 +86,13 @@ def _run_stage(job: StageJob, resources: Resources) -> list[Written]:
     def write(table: str, frame: pd.DataFrame, part: str = job.part) -> Written:
         return Written(table, part, store.write_part(job.run_id, table, job.run_date, frame, part))
 
+    def read_articles(columns: list[str] | None = None) -> pd.DataFrame:
+        if job.published is None:
+            return store.read_part(job.run_id, "articles", job.run_date, job.part, columns)
+        return store.read_committed("articles", job.published, columns)
+
     if job.stage == CLEANUP:
-        articles = (
-            read("articles") if job.published is None else store.read_committed("articles", job.published)
-        )
+        articles = read_articles()
         paragraphs, removed = cleanup(articles, resources.identify_language)
         written = [write("removed", removed)]
         if job.file_hashes is not None:
@@ -100,24 +104,15 @@ def _run_stage(job: StageJob, resources: Resources) -> list[Written]:
         return [write("sentences", split_sentences(paragraphs, resources.segmenter, job.max_sentence_chars))]
     if job.stage == STANCES:
         sentences = read("sentences")
-        days = _article_days(job, store) if resources.roles is not None else None
-        stances, mentions = tag_sentences(sentences, resources.tagger, resources.roles, days)
-        said = attributions(
-            sentences, read("paragraphs"), resources.parser, resources.tagger.gazetteer.actor_of
-        )
+        days = article_days(read_articles(["article_id", "published_at"]), job.run_date)
+        roles = resources.role_lookup()
+        stances, mentions = tag_sentences(sentences, resources.tagger, roles, days)
+        # The gazetteer's actor first (hand lists, custom actors), the role book's role and the rest.
+        resolve = prefer_actor(resources.tagger.gazetteer.actor_of, roles) if roles is not None else None
+        dates = dict(zip(days["article_id"].astype(str), days["day"], strict=True))
+        said = attributions(sentences, read("paragraphs"), resources.parser, resolve, dates, job.run_date)
         return [write("mentions", mentions), write("stances", stances), write("attributions", said)]
     raise ValueError(f"unknown stage {job.stage!r}")
-
-
-def _article_days(job: StageJob, store: Warehouse) -> pd.DataFrame:
-    """The day of each article of the job's chunk (``published_at``, else the run date): the day
-    a name's role is looked up for. A nightly chunk's articles are staged; a rebuild's published."""
-    cols = ["article_id", "published_at"]
-    if job.published is None:
-        articles = store.read_part(job.run_id, "articles", job.run_date, job.part, cols)
-    else:
-        articles = store.read_committed("articles", job.published, cols)
-    return article_days(articles, job.run_date)
 
 
 class StageRunner(Protocol):

@@ -41,15 +41,8 @@ from typing import Any
 
 import pandas as pd
 
-from stages.roles import Affiliation, RoleLookup
+from stages.roles import ROLE_CODES, Affiliation, RoleLookup
 
-# CAMEO role and sector codes a code's 3-letter pieces are read as (the role is the first one).
-ROLE_CODES = frozenset(
-    (
-        "GOV MIL REB OPP PTY COP JUD SPY MED EDU BUS CRM CVL HLH HRI LAB LEG REF AGR ENV ELI DEV "
-        "UAF INS SEP MOD RAD IMG NGO NGM IGO REL"
-    ).split()
-)
 # GOV followed by these is that branch, not the executive.
 GOVERNMENT_BRANCHES = frozenset(("LEG", "JUD"))
 # CAMEO codes that are not the ISO 3166-1 alpha-3 code the project uses.
@@ -99,6 +92,7 @@ def _date(value: str) -> dt.date | None:
 
 
 def _role_of(pieces: list[str]) -> str | None:
+    # A code's 3-letter pieces after its actor; the role is the first that is a role code.
     for i, piece in enumerate(pieces):
         if piece in ROLE_CODES:
             after = pieces[i + 1] if i + 1 < len(pieces) else None
@@ -357,4 +351,4 @@ def prefer_actor(actor_of: Callable[[str], str | None], book: RoleLookup) -> Rol
     return lookup
 
 
-__all__ = ["ROLE_CODES", "RoleBook", "normalise", "pick", "prefer_actor", "split_code"]
+__all__ = ["RoleBook", "normalise", "pick", "prefer_actor", "split_code"]

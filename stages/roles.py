@@ -26,8 +26,18 @@ class Affiliation:
     role: str | None
 
 
+# The CAMEO role and sector codes a role is one of (Affiliation.role, attributions.speaker_role).
+ROLE_CODES = tuple(
+    sorted(
+        (
+            "GOV MIL REB OPP PTY COP JUD SPY MED EDU BUS CRM CVL HLH HRI LAB LEG REF AGR ENV ELI DEV "
+            "UAF INS SEP MOD RAD IMG NGO NGM IGO REL"
+        ).split()
+    )
+)
+
 # A name as written ("Foreign Minister Sergei Lavrov", "Darfur rebels") and the day it was
 # written on -> its affiliation that day, or None.
 RoleLookup = Callable[[str, dt.date], Affiliation | None]
 
-__all__ = ["Affiliation", "RoleLookup"]
+__all__ = ["ROLE_CODES", "Affiliation", "RoleLookup"]

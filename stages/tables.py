@@ -316,7 +316,11 @@ DECLARED: tuple[Table, ...] = (
                 nullable=True,
             ),
             Column(
-                "speaker_role", STRING, "the speaker's role code (GOV, LEG, MIL, REB, ...)", nullable=True
+                "speaker_role",
+                STRING,
+                "the speaker's CAMEO role on the article's day: GOV, LEG, MIL, REB, COP, HRI, ... "
+                "(stages.roles.ROLE_CODES; null: none known)",
+                nullable=True,
             ),
             Column(
                 "cue",

@@ -19,12 +19,18 @@ that sentence is the statement's content.
 
 Offsets are into ``articles.raw_text``: paragraph ``raw_start`` + sentence ``char_start`` +
 offset in the sentence.
+
+A speaker's name gets its ``speaker_actor`` and ``speaker_role`` from a ``RoleLookup`` on the
+article's day (its ``published_at`` date, else the run date): who Sergei Lavrov was in 1995 is
+not who he is now.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -36,13 +42,14 @@ if TYPE_CHECKING:  # annotations only: importing stages never imports spaCy
 from stages.attribution.cues import is_candidate
 from stages.attribution.extract import RELATIVE, Statement, noun_phrase, quotations, read
 from stages.attribution.speakers import NameMemory, name_of, remember_entities
+from stages.roles import Affiliation, RoleLookup
 from stages.schemas import frame
 from stages.stance import TAGGED_LANGUAGE
 
 BATCH_SIZE = 128
 # The pipeline component that names speakers, run after the parse on the sentences it serves.
 RECOGNISER = "ner"
-Resolver = Callable[[str], str | None]
+Resolver = Callable[[str], Affiliation | None]  # a name -> its affiliation on the article's day
 
 
 @dataclass(frozen=True)
@@ -208,7 +215,9 @@ class _ArticleReader:
         }
         name = self._name(doc, statement, row["speaker"]) if row["speaker"] is not None else None
         row["speaker_name"] = name
-        row["speaker_actor"] = self.resolve(name) if name is not None and self.resolve is not None else None
+        found = self.resolve(name) if name is not None and self.resolve is not None else None
+        row["speaker_actor"] = found.actor if found is not None else None
+        row["speaker_role"] = found.role if found is not None else None
         return row
 
 
@@ -224,15 +233,26 @@ def _piece(column: str, sentence: _Sentence, span: tuple[int, int] | None) -> di
     }
 
 
+def _on_day(resolve: RoleLookup | None, day: Callable[[], dt.date]) -> Resolver | None:
+    """``resolve`` on one article's day (asked for when first needed)."""
+    if resolve is None:
+        return None
+    return lambda name: resolve(name, day())
+
+
 def _read_all(
-    body: list[_Sentence], parsed: dict[tuple[str, int], _Parsed], resolve: Resolver | None
+    body: list[_Sentence],
+    parsed: dict[tuple[str, int], _Parsed],
+    resolve: RoleLookup | None,
+    day_of: Callable[[str], dt.date],
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    reader, article = _ArticleReader(resolve), None
+    reader, article = _ArticleReader(None), None
     for sentence in body:
         if sentence.article_id != article:
             rows.extend(reader.made)
-            reader, article = _ArticleReader(resolve), sentence.article_id
+            article = sentence.article_id
+            reader = _ArticleReader(_on_day(resolve, partial(day_of, article)))
         reader.read(sentence, parsed.get((sentence.article_id, sentence.sentence_index)))
     return rows + reader.made
 
@@ -241,16 +261,29 @@ def attributions(
     sentences: pd.DataFrame,
     paragraphs: pd.DataFrame,
     nlp: Language,
-    resolve: Resolver | None = None,
+    resolve: RoleLookup | None = None,
+    dates: Mapping[str, dt.date] | None = None,
+    run_date: dt.date | None = None,
 ) -> pd.DataFrame:
     """The ``attributions`` rows of ``sentences`` (see the module doc); ``nlp`` is a spaCy
-    pipeline with a parser and NER, ``resolve`` maps a speaker's name to an actor id."""
+    pipeline with a parser and NER, ``resolve`` gives a speaker's name its affiliation on a
+    day: the article's in ``dates`` (article_id -> its publication date), else ``run_date``
+    (a ``ValueError`` when an article needs a day and has neither)."""
+
+    def day_of(article_id: str) -> dt.date:
+        day = (dates or {}).get(article_id, run_date)
+        if day is None:
+            raise ValueError(
+                f"article {article_id}: no publication date and no run_date to resolve speakers on"
+            )
+        return day
+
     body = _body(sentences, paragraphs)
     candidates = [s for s in body if is_candidate(s.text)]
     parsed = {
         (s.article_id, s.sentence_index): p for s, p in zip(candidates, _parse(nlp, candidates), strict=True)
     }
-    return frame("attributions", _read_all(body, parsed, resolve))
+    return frame("attributions", _read_all(body, parsed, resolve, day_of))
 
 
 __all__ = ["attributions"]

@@ -20,6 +20,7 @@ from flows.stage_jobs import (
     StageJob,
     StageRunner,
     WorkerPool,
+    published_dates,
     run_job,
 )
 from flows.storage import Warehouse
@@ -188,3 +189,16 @@ def test_a_process_does_not_load_what_it_does_not_use(module: str, absent: str, 
         [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False", why
+
+
+def test_published_dates_are_the_utc_days_of_the_articles_that_have_one() -> None:
+    articles = pd.DataFrame(
+        {
+            "article_id": ["a", "b", "c"],
+            "published_at": pd.to_datetime(
+                pd.Series(["2021-03-01 23:30", None, "1995-06-01 00:00"]), utc=True
+            ),
+        }
+    )
+    assert published_dates(articles) == {"a": date(2021, 3, 1), "c": date(1995, 6, 1)}
+    assert published_dates(articles.iloc[0:0]) == {}

@@ -18,6 +18,7 @@ from stages.attribution.frames import attributions
 from stages.cleanup import cleanup
 from stages.ingest import RawFile, file_ledger, ingest
 from stages.near_duplicates import SignatureIndex, mark_near_duplicates, signatures
+from stages.role_book import prefer_actor
 from stages.schemas import DECLARATIONS, SCHEMAS, TABLES
 from stages.sentences import split_sentences
 from stages.stance import tag_sentences, tag_stances
@@ -44,7 +45,8 @@ def good(seed_bytes: bytes, resources) -> dict[str, pd.DataFrame]:  # type: igno
     sentences = split_sentences(paragraphs, resources.segmenter)
     stances = tag_stances(sentences, resources.tagger)
     mentions = tag_sentences(sentences, resources.tagger)[1]
-    said = attributions(sentences, paragraphs, resources.parser, resources.tagger.gazetteer.actor_of)
+    resolve = prefer_actor(resources.tagger.gazetteer.actor_of, resources.role_book.affiliation)
+    said = attributions(sentences, paragraphs, resources.parser, resolve, run_date=date(2026, 11, 29))
     daily = aggregate_daily(stances, article_days(articles, date(2026, 11, 29)))
     runs = pd.DataFrame(
         [

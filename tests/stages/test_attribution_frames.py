@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -10,6 +11,7 @@ from spacy.language import Language
 
 from stages.attribution.frames import attributions
 from stages.cleanup import cleanup
+from stages.roles import Affiliation
 from stages.schemas import dtypes, frame
 from stages.sentences import split_sentences
 
@@ -46,7 +48,13 @@ ARTICLE = (
 
 def test_rows_read_back_from_raw_text(resources: Any, nlp: Language) -> None:
     articles, paragraphs, sentences = _prepared(resources, ARTICLE)
-    out = attributions(sentences, paragraphs, nlp, resolve={"Antony Blinken": "USA"}.get)
+    asked: list[tuple[str, date]] = []
+
+    def resolve(name: str, day: date) -> Affiliation | None:
+        asked.append((name, day))
+        return {"Antony Blinken": Affiliation("USA", "GOV")}.get(name)
+
+    out = attributions(sentences, paragraphs, nlp, resolve, {"a0": date(2021, 12, 2)}, date(2026, 1, 1))
     raw = articles["raw_text"].iloc[0]
     for column in ("speaker", "cue", "content"):
         spans = out[[column, f"{column}_start", f"{column}_end"]].dropna()
@@ -62,6 +70,8 @@ def test_rows_read_back_from_raw_text(resources: Any, nlp: Language) -> None:
         # the next sentence is all a quotation with no cue: Blinken's still, and no cue of its own
         [4, "direct", "Blinken", "Antony Blinken", "USA", None],
     ]
+    assert out["speaker_role"].fillna("-").tolist() == ["GOV", "-", "GOV", "GOV"]
+    assert {day for _, day in asked} == {date(2021, 12, 2)}, "the article's own day, not the run's"
     assert out["continued_quote"].tolist() == [False, False, False, True]
     assert out["speaker_is_pronoun"].tolist() == [False, True, False, False]
     assert out.loc[3, "content"] == "“Our allies are with us.”".replace("“", '"').replace("”", '"')
@@ -121,6 +131,15 @@ def test_the_recogniser_runs_only_where_there_is_a_statement(resources: Any, nlp
     _, paragraphs, sentences = _prepared(resources, text)
     out = attributions(sentences, paragraphs, nlp)
     assert out["speaker_name"].tolist() == ["Jane Doe", "Jane Doe"]
+
+
+def test_speakers_resolve_on_the_run_date_without_a_publication_date(resources: Any, nlp: Language) -> None:
+    _, paragraphs, sentences = _prepared(resources, ARTICLE)
+    days: set[date] = set()
+    attributions(sentences, paragraphs, nlp, lambda name, day: days.add(day), run_date=date(2026, 1, 1))
+    assert days == {date(2026, 1, 1)}
+    with pytest.raises(ValueError, match="no publication date"):
+        attributions(sentences, paragraphs, nlp, lambda name, day: None)
 
 
 def test_headings_and_other_languages_are_skipped(resources: Any, nlp: Language) -> None:

@@ -12,7 +12,7 @@ import pytest
 from flows.resources import load_role_book
 from flows.settings import PROJECT_ROOT
 from stages.role_book import RoleBook, normalise, pick, prefer_actor, split_code
-from stages.roles import Affiliation
+from stages.roles import ROLE_CODES, Affiliation
 
 COUNTRIES = frozenset({"RUS", "USA", "SDN", "UKR"})
 
@@ -155,3 +155,11 @@ def test_built_fast_and_looked_up_fast(book: RoleBook) -> None:
     for _ in range(1000):
         book.affiliation("Ukrainian Foreign Minister Dmytro Kuleba", date(2022, 1, 1))
     assert time.perf_counter() - started < 1.0  # ~15 µs a call measured
+
+
+def test_every_role_the_dictionary_yields_is_a_role_code() -> None:
+    actors = pd.read_csv(
+        PROJECT_ROOT / "data" / "reference" / "petrarch_actors.csv", dtype=str, keep_default_na=False
+    )
+    roles = {a.role for code in set(actors["code"]) if (a := split_code(code, COUNTRIES)) is not None}
+    assert roles - {None} <= set(ROLE_CODES)
