@@ -13,17 +13,20 @@ LEG) (the legislative and judicial branches, ``GOVLEG``/``GOVJUD``, are not the 
 1. the whole name, normalised (case, accents, dots and apostrophes, other punctuation),
    in the hand lists, then in the dictionary: of a dictionary name's code periods, the
    first that holds the day, else its undated code, else none;
-2. the name without its leading words, longest rest first ("Foreign Minister Sergei
-   Lavrov" -> "sergei lavrov"; "Mr. Lavrov" -> "lavrov" because the dictionary lists
-   "Lavrov" as an alias; a surname it does not list is not guessed);
+2. the name without its leading titles and affiliations, longest rest first ("Foreign
+   Minister Sergei Lavrov" -> "sergei lavrov"; "Mr. Lavrov" -> "lavrov" because the
+   dictionary lists "Lavrov" as an alias; a surname it does not list is not guessed);
 3. what the words around an unknown name say: an affiliation (a country, capital, demonym,
    place, institution or organisation) and an agent ("Ukrainian Foreign Minister Dmytro
    Kuleba" -> UKR GOV, "Darfur rebels" -> SDN REB, "a human rights group" -> (None, HRI),
    "police" -> (None, COP)). The agent's role wins over the affiliation's own ("Moscow
    police" -> RUS COP); a bare spokesperson says nothing of a role ("Kremlin spokesman
-   Dmitry Peskov" -> RUS GOV, the Kremlin's). A country or place alone before an unknown
-   name is not enough ("Chad Wolf" is no one from Chad); a title the dictionary codes is
-   ("US President" -> USA GOV).
+   Dmitry Peskov" -> RUS GOV, the Kremlin's). Only the words before the name count: the
+   reading stops at the first word that is no agent, affiliation or filler, so "Larry King"
+   and "Howard Dean" are no king and no dean, and "Ivanka Trump" is not "Trump". A country
+   or place alone is not enough ("Chad Wolf" is no one from Chad; people are never read as
+   affiliations, "Trump campaign"); a title of several words the dictionary codes is ("US
+   President" -> USA GOV).
 
 Every step is a dict lookup: the words of a name are looked up as phrases of up to
 ``MAX_PHRASE_WORDS`` words, never matched against the dictionary by a pattern.
@@ -66,6 +69,8 @@ SPOKESPERSONS = frozenset(
 )
 # Words that open a name and say nothing about it.
 LEADING_WORDS = frozenset("a an the mr mrs ms miss dr prof sir dame lord lady madam".split())
+# Words read past among a name's leading words ("the Kremlin's spokesman", "spokesman for the").
+NEUTRAL_WORDS = LEADING_WORDS | SPOKESPERSONS | frozenset("s for of at from in to and".split())
 MAX_PHRASE_WORDS = 6
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -149,9 +154,15 @@ class RoleBook:
         agents: dict[str, str],
     ) -> None:
         self._hand = hand
-        self._hand_affiliating = hand_affiliating
         self._book = book
-        self._places = book.places
+        # What may stand before a name, and whether it is enough on its own: institutions and
+        # organisations are, and a dictionary title of several words with a role ("US
+        # President"); a country, capital, demonym or place is not ("Chad Wolf", "Paris Hilton").
+        self._entities: dict[str, tuple[Affiliation, bool]] = {
+            key: (a, a.role is not None and " " in key) for key, a in book.places.items()
+        }
+        for key, a in hand.items():
+            self._entities[key] = (a, key in hand_affiliating)
         self._agents = agents
 
     def __len__(self) -> int:
@@ -183,7 +194,7 @@ class RoleBook:
         hand, affiliating = _hand_lists(countries, organizations, institutions, agent_roles)
         made = cls(hand, affiliating, book, agent_roles)
         for row in people.itertuples(index=False):  # a role from the title the list gives them
-            described = made._described(normalise(str(getattr(row, "role", "") or "")).split())
+            described = made._scan(normalise(str(getattr(row, "role", "") or "")).split())[0]
             role = described.role if described is not None else None
             for surface in [str(row.name), *_split(row.aliases)]:  # people first, as in the gazetteer
                 if normalise(surface):
@@ -196,14 +207,21 @@ class RoleBook:
         while words and words[0] in LEADING_WORDS:
             words = words[1:]
         for i in range(len(words)):
+            described, read = self._scan(words[:i]) if i else (None, 0)
+            if read < i:  # "Ivanka Trump" is not "Trump": only titles and affiliations go
+                continue
             found = self._known(" ".join(words[i:]), on)
-            if found is not None and found.role is None and i > 0:  # "Foreign Minister <known>"
-                described = self._described(words[:i])
-                if described is not None and described.actor in (None, found.actor):
-                    return Affiliation(found.actor, described.role)
+            # "Foreign Minister <known>": the title's role, where it agrees on the actor
+            if (
+                found is not None
+                and found.role is None
+                and described is not None
+                and described.actor in (None, found.actor)
+            ):
+                return Affiliation(found.actor, described.role)
             if found is not None:
                 return found
-        return self._described(words)
+        return self._scan(words)[0]
 
     def _known(self, key: str, on: dt.date) -> Affiliation | None:
         """A listed name's affiliation. In a hand list: its actor, and the role of the
@@ -220,34 +238,40 @@ class RoleBook:
         ended = all(end is not None and end < on for _, end, _ in periods)
         return Affiliation(hand.actor, hand.role if ended else None)
 
-    def _described(self, words: list[str]) -> Affiliation | None:
-        """An unknown name's affiliation from the words in it (step 3 of the module doc)."""
+    def _phrase(self, words: list[str], i: int) -> tuple[int, str | None, tuple[Affiliation, bool] | None]:
+        """The longest agent or affiliation phrase at ``words[i]``: its length (0: none), its
+        agent role, its affiliation and whether that is enough on its own."""
+        for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+            phrase = " ".join(words[i : i + n])
+            role, entity = self._agents.get(phrase), self._entities.get(phrase)
+            if role is not None or entity is not None:
+                return n, role, entity
+        return 0, None, None
+
+    def _scan(self, words: list[str]) -> tuple[Affiliation | None, int]:
+        """What the leading words of a name say (step 3 of the module doc), and how many of
+        them were read: agents, affiliations and neutral words, up to the first other word
+        (the name itself; an agent after it is part of it: "Larry King", "Howard Dean")."""
         actor: Affiliation | None = None
-        enough = False  # an agent, an institution, an organisation or a title was named
         role: str | None = None
+        enough = False  # an agent, an institution, an organisation or a coded title
         i = 0
         while i < len(words):
-            for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
-                phrase = " ".join(words[i : i + n])
-                if role is None and phrase in self._agents:
-                    role, enough = self._agents[phrase], True
-                    break
-                entity = self._hand_affiliating.get(phrase)
-                if actor is None and entity is not None:
-                    actor, enough = entity, True
-                    break
-                entity = self._hand.get(phrase) or self._places.get(phrase)
-                if actor is None and entity is not None:  # "US President": enough; "Chad": not
-                    actor, enough = entity, enough or entity.role is not None
-                    break
-            else:
+            n, agent, entity = self._phrase(words, i)
+            if n == 0 and (words[i] in NEUTRAL_WORDS or words[i].isdigit()):
                 n = 1
+            elif n == 0:
+                break
+            if agent is not None and role is None:
+                role, enough = agent, True
+            elif entity is not None and actor is None:
+                actor, enough = entity[0], enough or entity[1]
             i += n
         if not enough or (actor is None and role is None):
-            return None
+            return None, i
         if actor is None:
-            return Affiliation(None, role)
-        return Affiliation(actor.actor, role or actor.role)
+            return Affiliation(None, role), i
+        return Affiliation(actor.actor, role or actor.role), i
 
 
 class _Dictionary:
