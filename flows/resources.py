@@ -53,8 +53,8 @@ class Resources:
 
     @cached_property
     def role_book(self) -> RoleBook:
-        """Who a speaker is on a day (``load_role_book``), built on first use: about 0.6 s
-        (reading the two PETRARCH2 CSVs 0.1 s, building 0.5 s), which a process that tags no
+        """Who a speaker is on a day (``load_role_book``), built on first use: about 0.4 s
+        (reading the PETRARCH2 CSVs 0.08 s, building 0.3 s), which a process that tags no
         stances never pays."""
         if self.load_book is None:
             raise RuntimeError("these resources were made without a role book (load_book)")

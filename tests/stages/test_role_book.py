@@ -157,11 +157,11 @@ def test_prefer_actor_takes_the_gazetteer_actor_first() -> None:
 def test_built_fast_and_looked_up_fast(book: RoleBook) -> None:
     started = time.perf_counter()
     load_role_book(PROJECT_ROOT / "data" / "reference")
-    assert time.perf_counter() - started < 3.0  # ~0.6 s measured; generous for a loaded CI machine
+    assert time.perf_counter() - started < 3.0  # ~0.4 s measured; generous for a loaded CI machine
     started = time.perf_counter()
     for _ in range(1000):
         book.affiliation("Ukrainian Foreign Minister Dmytro Kuleba", date(2022, 1, 1))
-    assert time.perf_counter() - started < 1.0  # ~15 µs a call measured
+    assert time.perf_counter() - started < 1.0  # ~15-25 µs a call measured
 
 
 def test_every_role_the_dictionary_yields_is_a_role_code() -> None:
