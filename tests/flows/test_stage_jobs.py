@@ -20,7 +20,6 @@ from flows.stage_jobs import (
     StageJob,
     StageRunner,
     WorkerPool,
-    published_dates,
     run_job,
 )
 from flows.storage import Warehouse
@@ -142,8 +141,12 @@ def test_a_stances_job_gives_the_lookup_each_articles_day(
     assert asked and {day for _, day in asked} == {DAY}, "no published_at: the run date"
 
     plain = staged(tmp_path / "plain", articles)
-    run_chunk(InProcess(lambda: resources), plain.root)
+    run_chunk(InProcess(lambda: dataclasses.replace(resources, load_book=None)), plain.root)
     assert plain.read_staged(RUN, "stances")["source_role"].isna().all(), "no lookup: no roles"
+
+    booked = staged(tmp_path / "booked", articles)
+    run_chunk(InProcess(lambda: resources), booked.root)
+    assert booked.read_staged(RUN, "stances")["source_role"].notna().any(), "the role book by default"
 
 
 @pytest.mark.parametrize(
@@ -189,16 +192,3 @@ def test_a_process_does_not_load_what_it_does_not_use(module: str, absent: str, 
         [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False", why
-
-
-def test_published_dates_are_the_utc_days_of_the_articles_that_have_one() -> None:
-    articles = pd.DataFrame(
-        {
-            "article_id": ["a", "b", "c"],
-            "published_at": pd.to_datetime(
-                pd.Series(["2021-03-01 23:30", None, "1995-06-01 00:00"]), utc=True
-            ),
-        }
-    )
-    assert published_dates(articles) == {"a": date(2021, 3, 1), "c": date(1995, 6, 1)}
-    assert published_dates(articles.iloc[0:0]) == {}
