@@ -16,6 +16,7 @@ environment variable or by the command line.
 | bytes of inbox files per chunk (one larger file is a chunk alone) | ``STANCEWIRE_CHUNK_BYTES`` | 8 MiB |
 | worker processes for the stages after ingest when a run has several chunks (0: the flow's own process; 2 on two cores is faster, larger) | ``STANCEWIRE_WORKERS`` | 1 |
 | Data Docs | ``STANCEWIRE_DATA_DOCS`` (0/1) | 1 |
+| attribution: parse sentences for who says what (0: the ``attributions`` table stays empty and no sentence is parsed, for nights too large for the parse) | ``STANCEWIRE_ATTRIBUTION`` (0/1) | 1 |
 | largest article (bytes of a file or a JSON line) | ``STANCEWIRE_MAX_ARTICLE_BYTES`` | 10 MiB |
 | largest JSON-lines file, and most a ``.jsonl.gz`` may decompress to | ``STANCEWIRE_MAX_FILE_BYTES`` | 256 MiB |
 | longest sentence: one without an end within this many characters is cut into pieces at word boundaries (``sentences.cut_at_limit``), so no sentence costs the tagger more than a bounded amount | ``STANCEWIRE_MAX_SENTENCE_CHARS`` | 2,000 |
@@ -116,6 +117,18 @@ def _int(name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _flag(name: str, default: bool) -> bool:
+    """A 0/1 switch (also false/no, true/yes); anything else is a ``SettingsError``."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise SettingsError(f"{name} must be 0 or 1, not {value!r}")
+
+
 def _path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -138,6 +151,7 @@ class Settings:
     max_file_bytes: int = 256 * 1024 * 1024
     max_sentence_chars: int = 2000
     near_duplicate_days: int = 7
+    attribution: bool = True
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
@@ -168,4 +182,5 @@ def load_settings() -> Settings:
         max_file_bytes=_int("STANCEWIRE_MAX_FILE_BYTES", 256 * 1024 * 1024),
         max_sentence_chars=_int("STANCEWIRE_MAX_SENTENCE_CHARS", 2000, minimum=MIN_SENTENCE_CHARS),
         near_duplicate_days=_int("STANCEWIRE_NEAR_DUPLICATE_DAYS", 7, minimum=0),
+        attribution=_flag("STANCEWIRE_ATTRIBUTION", True),
     )

@@ -39,6 +39,7 @@ from stages.attribution.frames import attributions
 from stages.cleanup import cleanup
 from stages.ingest import language_rejects
 from stages.role_book import prefer_actor
+from stages.schemas import empty_frame
 from stages.sentences import DEFAULT_MAX_SENTENCE_CHARS, split_sentences
 from stages.stance import TAGGED_LANGUAGE, tag_sentences
 
@@ -57,6 +58,7 @@ class StageJob:
     published: str | None = None  # cleanup and stances of a rebuild: the committed articles file to read
     file_hashes: dict[str, str] | None = None  # cleanup of a nightly run: also its non_english rejects
     max_sentence_chars: int = DEFAULT_MAX_SENTENCE_CHARS  # sentences: the longest sentence made
+    attribution: bool = True  # stances: also parse for attributions (False: the table stays empty)
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,11 @@ def _run_stage(job: StageJob, resources: Resources) -> list[Written]:
         # The gazetteer's actor first (hand lists, custom actors), the role book's role and the rest.
         resolve = prefer_actor(resources.tagger.gazetteer.actor_of, roles) if roles is not None else None
         dates = dict(zip(days["article_id"].astype(str), days["day"], strict=True))
-        said = attributions(sentences, read("paragraphs"), resources.parser, resolve, dates, job.run_date)
+        said = (
+            attributions(sentences, read("paragraphs"), resources.parser, resolve, dates, job.run_date)
+            if job.attribution
+            else empty_frame("attributions")
+        )
         return [write("mentions", mentions), write("stances", stances), write("attributions", said)]
     raise ValueError(f"unknown stage {job.stage!r}")
 

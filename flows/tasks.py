@@ -170,7 +170,7 @@ def sentences_chunk(ctx: RunContext, part: str) -> list[Written]:
 def stances_chunk(ctx: RunContext, part: str, published: str | None = None) -> list[Written]:
     """Stances, mentions and attributions of the chunk's staged sentences (submitted to wait for
     them); the days of its articles come from its staged articles (a rebuild: ``published``)."""
-    return ctx.run_stage(STANCES, part, published=published)
+    return ctx.run_stage(STANCES, part, published=published, attribution=ctx.settings.attribution)
 
 
 @stage_task(name="validate")

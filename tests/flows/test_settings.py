@@ -141,3 +141,29 @@ def test_input_limits_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STANCEWIRE_MAX_FILE_BYTES", raising=False)
     settings = load_settings()
     assert settings.max_sentence_chars == 2000 and settings.max_file_bytes == 256 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "why"),
+    [
+        (None, True, "attribution is on unless turned off"),
+        ("0", False, "0 turns it off"),
+        ("no", False, "so does no"),
+        ("1", True, "1 keeps it on"),
+        ("", True, "near miss: empty is the default"),
+    ],
+)
+def test_attribution_switch(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: bool, why: str
+) -> None:
+    if value is None:
+        monkeypatch.delenv("STANCEWIRE_ATTRIBUTION", raising=False)
+    else:
+        monkeypatch.setenv("STANCEWIRE_ATTRIBUTION", value)
+    assert load_settings().attribution is expected, why
+
+
+def test_a_bad_switch_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STANCEWIRE_ATTRIBUTION", "maybe")
+    with pytest.raises(SettingsError, match="STANCEWIRE_ATTRIBUTION must be 0 or 1"):
+        load_settings()

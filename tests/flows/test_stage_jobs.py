@@ -192,3 +192,23 @@ def test_a_process_does_not_load_what_it_does_not_use(module: str, absent: str, 
         [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False", why
+
+
+def test_with_attribution_off_nothing_is_parsed(
+    articles: pd.DataFrame, resources: Any, tmp_path: Path
+) -> None:
+    def no_parser() -> Any:
+        raise AssertionError("the parser was asked for")
+
+    runner = InProcess(lambda: dataclasses.replace(resources, load_parser=no_parser))
+    store = staged(tmp_path, articles)
+    for stage in (CLEANUP, SENTENCES):
+        runner.run(StageJob(stage, store.root, RUN, DAY, "p0"))
+    written = runner.run(StageJob(STANCES, store.root, RUN, DAY, "p0", attribution=False))
+    assert [(w.table, w.rows) for w in written if w.table == "attributions"] == [("attributions", 0)]
+    assert len(store.read_staged(RUN, "stances")) > 0, "stances are tagged all the same"
+    assert list(store.read_staged(RUN, "attributions").columns)[:3] == [
+        "article_id",
+        "sentence_index",
+        "kind",
+    ]
