@@ -96,7 +96,17 @@ def _lemmas_of_forms() -> dict[str, frozenset[str]]:
 # without a lemmatizer (the pipeline's lemmatizer and the attribute ruler it needs cost a
 # quarter of the parse and serve nothing else).
 CUE_LEMMAS_OF_FORM: dict[str, frozenset[str]] = _lemmas_of_forms()
-CUE_FORMS = frozenset(CUE_LEMMAS_OF_FORM) - NOUN_FORMS
+
+# Verbs that report a statement or an attitude only with one of these objects ("sounded the
+# alarm", "voiced concern", "expressed support"): the verb is the cue, the object says so.
+IDIOM_CUES: dict[str, frozenset[str]] = {
+    "sound": frozenset(("alarm", "warning")),
+    "raise": frozenset(("alarm", "concern", "concerns", "doubts", "question", "questions")),
+    "voice": frozenset(("concern", "concerns", "support", "opposition", "doubts", "hope")),
+    "express": frozenset(("concern", "concerns", "support", "regret", "hope", "doubts", "outrage")),
+}
+IDIOM_OF_FORM: dict[str, str] = {form: verb for verb in IDIOM_CUES for form in _forms(verb)}
+CUE_FORMS = (frozenset(CUE_LEMMAS_OF_FORM) | frozenset(IDIOM_OF_FORM)) - NOUN_FORMS
 # A sentence is a candidate when it holds a word that may be a cue verb, says "according to",
 # or may sign a quotation with a dash before a name. A quotation mark alone is no reason: a quotation without a
 # cue is either no statement or one continued from the sentence before, read without a parse.

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: importing stages never imports spaCy
     from spacy.tokens import Doc, Span, Token
 
-from stages.attribution.cues import CLAUSE_CUES, CUE_LEMMAS_OF_FORM, TURN
+from stages.attribution.cues import CLAUSE_CUES, CUE_LEMMAS_OF_FORM, IDIOM_CUES, IDIOM_OF_FORM, TURN
 
 # Dependency labels of a verb's own subject, and of clauses that borrow their head's.
 _SUBJECTS = ("nsubj", "csubj")
@@ -286,9 +286,15 @@ def _unparsed(text: str, quotes: list[tuple[int, int]]) -> list[Statement]:
 
 def is_cue(token: Token) -> bool:
     """Whether ``token`` is a cue verb: a form of a lexicon lemma tagged as a verb, not used as
-    an adjective. Only the tagger's tag is read (no part of speech, no lemma)."""
-    return (
-        token.lower_ in CUE_LEMMAS_OF_FORM and token.tag_.startswith("VB") and token.dep_ not in _ADJECTIVAL
+    an adjective, or an idiom's verb with its object ("sounded the alarm"). Only the tagger's
+    tag is read (no part of speech, no lemma)."""
+    if not token.tag_.startswith("VB") or token.dep_ in _ADJECTIVAL:
+        return False
+    if token.lower_ in CUE_LEMMAS_OF_FORM:
+        return True
+    idiom = IDIOM_OF_FORM.get(token.lower_)
+    return idiom is not None and any(
+        c.dep_ == "dobj" and c.lower_ in IDIOM_CUES[idiom] for c in token.children
     )
 
 

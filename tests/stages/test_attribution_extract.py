@@ -100,6 +100,12 @@ CASES = [
         [("indirect", "blasted", "The senator", "the plan as reckless", False)],
         "a speech verb outside the first list (blast)",
     ),
+    (
+        "Western powers have been sounding the alarm about Russia.",
+        [("indirect", "sounding", "Western powers", "the alarm about Russia", False)],
+        "an idiom: a verb that is a cue with its object (sound the alarm)",
+    ),
+    ("The band was sounding the horns.", [], "near miss: the idiom's verb with another object"),
 ]
 
 

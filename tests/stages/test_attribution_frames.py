@@ -164,3 +164,23 @@ def test_empty_in_empty_out(resources: Any, nlp: Language) -> None:
     assert out.empty
     assert list(out.columns) == list(dtypes("attributions"))
     assert {c: str(t) for c, t in out.dtypes.items()} == dtypes("attributions")
+
+
+# The seed's core stances whose sentence reports no statement: the EU acts ("reached an
+# agreement on new sanctions"), the State Department is the one who says so.
+SEED_ACTORS_NOT_SPEAKING = {(25, "EU")}
+
+
+def test_every_speaker_of_the_seed_is_found(
+    resources: Any, nlp: Language, seed_bytes: bytes, gold: dict[str, Any]
+) -> None:
+    _, paragraphs, sentences = _prepared(resources, seed_bytes.decode("utf-8"))
+    out = attributions(sentences, paragraphs, nlp)
+    said = {(int(i), str(name)) for i, name in zip(out["sentence_index"], out["speaker_name"], strict=True)}
+    speakers = {(c["sentence_index"], c["speaker"]) for c in gold["stances"]["core"]}
+    missing = {
+        (i, speaker)
+        for i, speaker in speakers - SEED_ACTORS_NOT_SPEAKING
+        if not any(j == i and (speaker in name or name in speaker) for j, name in said)
+    }
+    assert not missing, sorted(missing)
