@@ -73,6 +73,8 @@ def load_splitter(reference_dir: Path) -> SentenceSplitter:
 # pycountry names that are ordinary words or parts of other names in English news ("New Jersey").
 AMBIGUOUS_COUNTRY_NAMES = frozenset({"Jersey", "Guernsey", "Christmas Island", "Georgia"})
 CUSTOM_ACTORS = "custom_actors.csv"
+# Event verbs from PETRARCH2's CAMEO dictionary (build_cameo_verbs.py); cues.csv wins on overlap.
+CAMEO_VERBS = "cameo_verbs.csv"
 
 
 def country_frame(reference_dir: Path) -> pd.DataFrame:
@@ -105,10 +107,13 @@ def load_tagger(reference_dir: Path, models_dir: Path | None = None) -> StanceTa
         _read(reference_dir, CUSTOM_ACTORS) if custom.is_file() else None,
     )
     cues = _read(reference_dir, "cues.csv")
-    sentiment = load_stance_model(models_dir) if models_dir is not None else None
-    return StanceTagger(
-        gazetteer, CueLexicon.from_frame(cues.assign(weight=cues["weight"].astype(float))), sentiment
+    events = _read(reference_dir, CAMEO_VERBS)
+    lexicon = CueLexicon.from_frame(
+        cues.assign(weight=cues["weight"].astype(float)),
+        events.assign(weight=events["weight"].astype(float)),
     )
+    sentiment = load_stance_model(models_dir) if models_dir is not None else None
+    return StanceTagger(gazetteer, lexicon, sentiment)
 
 
 def load_role_book(reference_dir: Path) -> RoleBook:

@@ -155,6 +155,9 @@ TITLED_PERSON = re.compile(
 )
 # An appositive right after a name: ", president of the Chamber of Commerce," (no verb cue check: short).
 APPOSITIVE = re.compile(r",\s+(?:a|an|the|[a-z][\w-]*)\b[^,;:\"“”]{0,80},\s*")
+# A comma and a determiner between an actor and a verb: the noun phrase after them is the verb's
+# subject ("..., a human rights group protested"), unless a comma closes it (an appositive).
+NEW_NOUN_PHRASE = re.compile(r",\s+(?:a|an|the)\s+[^,]*$", re.IGNORECASE)
 # "by" after a passive participle, possibly after "publicly", "strongly", ...
 PASSIVE_BY = re.compile(r"\s+(?:[a-z]+ly\s+)?by\s+")
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)

@@ -11,7 +11,7 @@ from itertools import accumulate, pairwise
 
 from stages import patterns as P
 from stages.stance.actors import Gazetteer, Mention, names_a_pair
-from stages.stance.cues import Cue, CueLexicon, negated
+from stages.stance.cues import Cue, CueLexicon, event_used_as_noun, negated, reversed_objects
 
 # Subject pronouns that cannot be resolved to an actor: a verb after them has no known source.
 UNRESOLVED_PRONOUNS = frozenset("it they we i you one which that this".split())
@@ -177,6 +177,26 @@ def holds_no_pair(text: str, mentions: Sequence[Mention], ctx: ArticleContext) -
     )
 
 
+def group_modifiers(mentions: Sequence[Mention]) -> set[int]:
+    """Starts of the demonyms right after another demonym: "Croatian Serb refugees", "Turkish Kurd
+    refugees" name a group inside the first country, not the second country."""
+    return {
+        b.start
+        for a, b in pairwise(mentions)
+        if a.kind == "demonym" and b.kind == "demonym" and b.start - a.end == 1
+    }
+
+
+def hyphen_modifier(text: str, mention: Mention) -> bool:
+    """A name joined to a word by a hyphen modifies it and is no actor of its own: "pro-Russia
+    separatists", "a UN-brokered deal", "the Belarus-EU border", "US-PRC relations"."""
+    after = text[mention.end : mention.end + 2]
+    before = text[max(0, mention.start - 2) : mention.start]
+    return (len(after) == 2 and after[0] == "-" and after[1].isalpha()) or (
+        len(before) == 2 and before[1] == "-" and before[0].isalpha()
+    )
+
+
 def analyse(
     text: str,
     ctx: ArticleContext,
@@ -186,11 +206,15 @@ def analyse(
     found: Sequence[Mention] | None = None,
     *,
     pairs_only: bool = False,
+    events: bool = True,
 ) -> Sentence:
     """Mentions, cues, quotes and masked spans of a sentence. With ``pairs_only``, a sentence
     naming fewer than two actors (counting a he/she as the last person named) can hold no
-    stance, and its cues and masked spans are not looked for: most sentences are such."""
-    hits = gazetteer.find(text) if found is None else found
+    stance, and its cues and masked spans are not looked for: most sentences are such. Without
+    ``events``, the lexicon's event verbs (``Cue.event``) are left out."""
+    listed = sorted(gazetteer.find(text) if found is None else found, key=lambda m: m.start)
+    grouped = group_modifiers(listed)
+    hits = [m for m in listed if not hyphen_modifier(text, m) and m.start not in grouped]
     mentions = sorted(
         [*(m for m in hits if not any(m.start < x.end and x.start < m.end for x in extra)), *extra],
         key=lambda m: m.start,
@@ -203,7 +227,16 @@ def analyse(
     ]
     # A cue word inside an actor's name ("... Security and Cooperation in Europe") is part of the name.
     inside = covered(mentions)
-    cues = [negated(text, c) for c in lexicon.find(text) if not inside(c.start)]
+    # A reversing verb reads its object, a noun or not ("lifted the blockade"); an event verb
+    # left used as a noun ("other issues", "a NATO meeting") is no cue.
+    found_cues = [
+        c
+        for c in reversed_objects(
+            text, [c for c in lexicon.find(text) if not inside(c.start) and (events or not c.event)]
+        )
+        if not (c.event and event_used_as_noun(text, c))
+    ]
+    cues = [negated(text, c) for c in found_cues]
     sent = Sentence(text, mentions, cues, quotes, masked)
     for m in P.PRONOUN_SUBJECT.finditer(text):
         if ctx.last_person is not None and not sent.in_quote(m.start()):

@@ -36,6 +36,17 @@ MAX_SOURCE_AFTER_GAP = 3
 MAX_SUBJECT_GAP = 6
 # A clause subject without a verb cue must start the clause (after at most this many words).
 MAX_SUBJECT_OFFSET = 1
+# A claim's head event (its first weighted verb) counts this many times the other cues.
+HEAD_EVENT_FACTOR = 2.0
+# Words before a verb that make it non-finite ("to help", "aimed at establishing"): it has no
+# subject of its own and shares the source of the verb before it.
+NON_FINITE_BEFORE = frozenset("to at of for by in on with without from after before into".split())
+# Auxiliaries before an -ing form that make it finite ("is suing"); without one, it is a participle.
+BE_FORMS = frozenset("is are was were be been being am 's".split())
+# Words before a verb form that make it a verb: auxiliaries, modals and "to".
+AUXILIARIES = BE_FORMS | frozenset(
+    "to will would shall should can could may might must has have had do does did".split()
+)
 
 
 @dataclass(frozen=True)
@@ -103,12 +114,55 @@ def _keep_strongest(rows: dict[tuple[str | None, ...], StanceRow], row: StanceRo
         rows[key] = row
 
 
+def _head_event(text: str, used: Sequence[Cue], verb: Cue | None) -> Cue | None:
+    """The event a claim reports: its own verb when that has a weight, else the first weighted verb
+    in its scope that an auxiliary or "to" makes a verb ("it had paid compensation", "is willing to
+    withdraw"); then, along "to", the verb it introduces ("decided to invade": invade)."""
+    weighted = [c for c in used if c.weight]
+    head = verb if verb is not None and verb.kind == "verb" and verb.weight else None
+    if head is None:
+        head = next((c for c in weighted if c.kind == "verb" and _word_before(text, c) in AUXILIARIES), None)
+    while head is not None:
+        nxt = next((c for c in weighted if c.start >= head.end), None)
+        if nxt is None or P.WORD.findall(text[head.end : nxt.start]) != ["to"]:
+            break
+        head = nxt
+    return head
+
+
+def _weigh(text: str, used: Sequence[Cue], verb: Cue | None) -> tuple[float, list[Cue]]:
+    """The summed weight of a claim's cues and the cues summed. The head event (``_head_event``)
+    counts HEAD_EVENT_FACTOR times: the event is the verb, the other cues describe it ("Syria is
+    willing to withdraw its troops ... after years of occupation": withdraw, not occupation).
+    Event verbs (``Cue.event``) other than the head are left out: they are other events, often
+    of other actors ("... that would make Russia think twice")."""
+    head = _head_event(text, used, verb)
+    kept = [c for c in used if not c.event or c is head]
+    total = sum(c.weight for c in kept)
+    return (total if head is None else total + (HEAD_EVENT_FACTOR - 1) * head.weight), kept
+
+
+def _word_before(text: str, cue: Cue) -> str:
+    before = P.WORD_OR_POSSESSIVE.findall(text[max(0, cue.start - 30) : cue.start])
+    return before[-1].lower() if before else ""
+
+
 def _sign(value: float) -> str:
     if value < 0:
         return "against"
     if value > 0:
         return "favor"
     return "neutral"
+
+
+def _non_finite(text: str, verb: Cue) -> bool:
+    """Whether ``verb`` is an infinitive or a participle by the word before it ("to help",
+    "charging its neighbour", "at establishing"), not a finite verb with a subject of its own."""
+    prev = _word_before(text, verb)
+    if prev in NON_FINITE_BEFORE:
+        return True
+    first = verb.term.split()[0].lower()
+    return first.endswith("ing") and prev not in BE_FORMS and not prev.endswith(("'s", "’s"))
 
 
 class StanceTagger:
@@ -158,6 +212,16 @@ class StanceTagger:
             gap_start = appositive.end()
         if sent.words_between(gap_start, verb.start) > MAX_SUBJECT_GAP:
             return None
+        gap = sent.text[gap_start : verb.start]
+        if P.NEW_NOUN_PHRASE.search(gap):
+            return False  # "... Croatian Serb refugees, a human rights group protested": that group
+        if any(
+            c.kind in ("report", "verb") and not sent.in_mask(c.start)
+            for c in sent.cues_within((gap_start, verb.start))
+        ):
+            return (
+                None  # "to help him oust": another verb stands between, its actor is not this one's subject
+            )
         return nearest
 
     def _stance(
@@ -182,6 +246,16 @@ class StanceTagger:
             target, from_before = _other_person(sent, source, after), False
         if target is None:
             return None
+        if (
+            from_before
+            and verb is not None
+            and verb.event
+            and "," not in sent.text[target.end : source.start]
+        ):
+            # An event verb's target is its object, after it; one before it only in a fronted
+            # phrase ("In response to Russia's claims, Washington announced sanctions"), not a
+            # co-subject ("Jordan and Britain have agreed") or an earlier clause's actor.
+            return None
         used = [
             c
             for c in sent.cues_within(after, before)
@@ -196,7 +270,8 @@ class StanceTagger:
         ]
         if verb is not None and verb.kind == "verb":
             used.insert(0, verb)
-        return target, sum(c.weight for c in used), used
+        weight, kept = _weigh(sent.text, used, verb)
+        return target, weight, kept
 
     def stance_between(
         self,
@@ -245,7 +320,7 @@ class StanceTagger:
         self, text: str, target: tuple[int, int], extra: list[Mention]
     ) -> tuple[str, float, str]:
         """``stance_between`` without a source or a model: the summed cue weights of the target's clause."""
-        sent = analyse(text, ArticleContext(), self.gazetteer, self.lexicon, extra)
+        sent = analyse(text, ArticleContext(), self.gazetteer, self.lexicon, extra, events=False)
         clause = next(((a, b) for a, b in clauses(text, sent.quotes) if a <= target[0] < b), (0, len(text)))
         used = [c for c in sent.cues if clause[0] <= c.start < clause[1] and c.kind != "report"]
         weight = sum(c.weight for c in used)
@@ -271,7 +346,11 @@ class StanceTagger:
                     remember_last_person(ctx, hits, find_quotes(text))
                 return []
             gazetteer_hits = hits
-        sent = analyse(text, ctx, self.gazetteer, self.lexicon, extra, gazetteer_hits, pairs_only=True)
+        # Event verbs (CAMEO) code what political actors do to each other: the gazetteer's actors,
+        # not any two names a caller gives ("Samsung paid Apple", "Trump met the sheriffs").
+        sent = analyse(
+            text, ctx, self.gazetteer, self.lexicon, extra, gazetteer_hits, pairs_only=True, events=not extra
+        )
         rows: dict[tuple[str | None, ...], StanceRow] = {}
         if names_a_pair([*sent.mentions, *sent.pronouns]):  # else no other entity to aim at
             previous_source: Mention | None = None
@@ -322,9 +401,13 @@ class StanceTagger:
             # "According to the Kremlin, NATO is a threat": the source follows the verb.
             named = self._source_after(sent, verb, c_end)
             return None if named is None else _Claim(named, verb, (named.end, c_end), (c_start, c_start))
+        # ", warning of ...", "to help", "aimed at establishing": a participle or an infinitive
+        # shares the subject of the verb before it.
+        inherits = previous_source is not None and _non_finite(sent.text, verb)
         participle = verb.term.lower().endswith("ing") and sent.text[: verb.start].rstrip().endswith(",")
-        # ", warning of ...": a participle phrase shares the subject of the verb before it.
-        source = previous_source if participle else self._source_before(sent, c_start, c_end, verb)
+        source = (
+            previous_source if participle or inherits else self._source_before(sent, c_start, c_end, verb)
+        )
         if source is None:  # no subject of its own: the previous one (False, an unresolvable pronoun: none)
             source = previous_source
         if not isinstance(source, Mention):

@@ -305,3 +305,77 @@ def test_one_row_per_pair(
 ) -> None:
     got = tag_stances(article(sentence), tagger)
     assert sorted(got[NAMED].itertuples(index=False, name=None)) == expected, why
+
+
+# Events (issue 16): CAMEO event verbs, the verb as the event, reversing verbs, and who is no actor.
+EVENT_CASES = [
+    (["Iran met Iraq."], [(0, "IRN", "IRQ", "favor")], "a CAMEO consult verb (040) is cooperation"),
+    (
+        ["Iran did not meet Iraq."],
+        [(0, "IRN", "IRQ", "neutral")],
+        "near miss: a negated event verb says nothing",
+    ),
+    (
+        ["The United States would prohibit all aid to Albania."],
+        [(0, "USA", "ALB", "against")],
+        "a reversing verb turns its object cue: prohibit + aid is against",
+    ),
+    (
+        ["Israel lifted the blockade of Lebanon."],
+        [(0, "ISR", "LBN", "favor")],
+        "lifting a blockade is favor, the noun 'blockade' read as the object",
+    ),
+    (["Germany suspended talks with Iran."], [(0, "DEU", "IRN", "against")], "suspending talks is against"),
+    (
+        [
+            "Syria says it is willing to withdraw its troops from neighboring Lebanon, after years of occupation."
+        ],
+        [(0, "SYR", "LBN", "favor")],
+        "the event verb (withdraw) outweighs a noun cue (occupation)",
+    ),
+    (
+        ["Russia decided to invade Ukraine."],
+        [(0, "RUS", "UKR", "against")],
+        "an intent verb passes on to the verb after 'to'",
+    ),
+    (
+        ["Syria offered its troops to Lebanon's President Elias Hrawi to help him oust General Michel Aoun."],
+        [(0, "SYR", "LBN", "favor")],
+        "a verb after 'to help him' has no subject of its own: no Lebanon -> Syria row",
+    ),
+    (
+        ["Jordan and Britain have agreed to hold joint exercises."],
+        [],
+        "co-subjects of an event verb are not each other's targets",
+    ),
+    (
+        ["Turkey will allow refugees to return home as part of a UN-brokered deal."],
+        [],
+        "a name joined by a hyphen ('UN-brokered') is a modifier, no actor",
+    ),
+    (
+        [
+            "Croatian authorities are failing to uphold the rights of Croatian Serb refugees, a rights group protested."
+        ],
+        [],
+        "'Serb' after 'Croatian' is a group, no country; the group that protested is no actor",
+    ),
+    (
+        ["At a NATO meeting in Riga, Blinken accused Russia of lying."],
+        [(0, "USA", "RUS", "against")],
+        "an event verb used as a noun ('a NATO meeting') opens no claim",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sentences", "expected", "why"), EVENT_CASES, ids=[c[2] for c in EVENT_CASES])
+def test_event_rules(
+    tagger: StanceTagger, sentences: list[str], expected: list[tuple[int, str, str, str]], why: str
+) -> None:
+    assert triples(tagger, *sentences) == expected, why
+
+
+def test_event_verbs_code_gazetteer_actors_not_any_two_given_names(tagger: StanceTagger) -> None:
+    text = "Samsung paid Apple more than $548 million."
+    assert triples(tagger, "Russia paid Ukraine more than $548 million.") == [(0, "RUS", "UKR", "favor")]
+    assert tagger.stance_between(text, (13, 18), (0, 7), fallback=False)[0] == "neutral"
