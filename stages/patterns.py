@@ -155,9 +155,11 @@ TITLED_PERSON = re.compile(
 )
 # An appositive right after a name: ", president of the Chamber of Commerce," (no verb cue check: short).
 APPOSITIVE = re.compile(r",\s+(?:a|an|the|[a-z][\w-]*)\b[^,;:\"“”]{0,80},\s*")
-# A comma and a determiner between an actor and a verb: the noun phrase after them is the verb's
-# subject ("..., a human rights group protested"), unless a comma closes it (an appositive).
-NEW_NOUN_PHRASE = re.compile(r",\s+(?:a|an|the)\s+[^,]*$", re.IGNORECASE)
+# A comma, then only lower-case words up to a verb: the noun phrase after the comma is the verb's
+# subject ("..., a human rights group protested", "..., military sources said").
+NEW_NOUN_PHRASE = re.compile(r",\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)*\s*$")
+# A capitalised word right after a name ("the West| Bank").
+CAPITALISED_NEXT = re.compile(r" [A-Z][a-z]")
 # "by" after a passive participle, possibly after "publicly", "strongly", ...
 PASSIVE_BY = re.compile(r"\s+(?:[a-z]+ly\s+)?by\s+")
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)

@@ -60,11 +60,16 @@ class CueLexicon:
         """``entries``: (term, kind, weight) with kind in report | verb | word; ``events``: the
         same for event verbs (``Cue.event``), which an entry of the same term replaces."""
         self._entries: dict[str, tuple[str, float, bool]] = {}
+        verb_forms: set[str] = set()
         for is_event, listed in ((True, events), (False, entries)):
             for term, kind, weight in listed:
                 if kind not in ("report", "verb", "word"):
                     raise ValueError(f"cue {term!r}: kind must be report, verb or word, not {kind!r}")
                 self._entries[term.lower()] = (kind, float(weight), is_event)
+                if is_event and kind == "verb":
+                    verb_forms.add(term.lower())
+        # Cue words that are also event verb forms ("arrested", "invade"): read as verbs in events.
+        self.verb_forms = frozenset(verb_forms)
         self._pattern = re.compile(
             r"(?<![\w-])" + P.trie_pattern(self._entries) + r"(?![\w-])", re.IGNORECASE
         )
@@ -133,20 +138,24 @@ def negated(text: str, cue: Cue) -> Cue:
 
 # Before an event verb's form, these also make it a noun ("other issues", "at a NATO meeting").
 EVENT_NOUN_MARKERS = NOUN_MARKERS | frozenset(
-    "other some many all any each every new no two three several of on in at for with from by".split()
+    "other some many all any each every new no two three several of on in at for with from by against "
+    "about over toward towards than despite without".split()
 )
 
 
 def event_used_as_noun(text: str, cue: Cue) -> bool:
     """An event verb's form is a noun after a determiner, a quantifier or a preposition ("the
-    talks", "other issues", "aimed at resolving"), after a possessive, or, an -ing form, two
-    words after a determiner ("a NATO meeting")."""
+    talks", "other issues", "aimed at resolving"), after a possessive, or two words after "a"
+    ("a U.S. request") or, an -ing form, after another determiner ("the NATO meeting")."""
     before = P.WORD_OR_POSSESSIVE.findall(text[max(0, cue.start - 40) : cue.start])[-2:]
     if not before:
         return False
     if before[-1].lower() in EVENT_NOUN_MARKERS or any(w.endswith(("'s", "’s")) for w in before):
         return True
-    return len(before) == 2 and before[0].lower() in NOUN_MARKERS and cue.term.lower().endswith("ing")
+    if len(before) < 2 or before[0].lower() not in NOUN_MARKERS:
+        return False
+    # "a U.S. request" (no finite verb follows "a" and a name), "a NATO meeting"
+    return before[0].lower() in ("a", "an") or cue.term.lower().endswith("ing")
 
 
 def used_as_noun(text: str, cue: Cue) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import accumulate, pairwise
 
@@ -177,6 +177,16 @@ def holds_no_pair(text: str, mentions: Sequence[Mention], ctx: ArticleContext) -
     )
 
 
+def _event_reading(text: str, cue: Cue, verb_forms: frozenset[str]) -> Cue | None:
+    """An event verb used as a noun is no cue; a cue word that is an event verb form, used as a
+    verb, is a verb (see ``analyse``)."""
+    if cue.event and cue.kind == "verb" and event_used_as_noun(text, cue):
+        return None
+    if cue.kind == "word" and cue.term.lower() in verb_forms and not event_used_as_noun(text, cue):
+        return replace(cue, kind="verb")
+    return cue
+
+
 def group_modifiers(mentions: Sequence[Mention]) -> set[int]:
     """Starts of the demonyms right after another demonym: "Croatian Serb refugees", "Turkish Kurd
     refugees" name a group inside the first country, not the second country."""
@@ -185,6 +195,12 @@ def group_modifiers(mentions: Sequence[Mention]) -> set[int]:
         for a, b in pairwise(mentions)
         if a.kind == "demonym" and b.kind == "demonym" and b.start - a.end == 1
     }
+
+
+def longer_name(text: str, mention: Mention) -> bool:
+    """An organisation's name followed by a capitalised word is part of a longer name: "the West
+    Bank", "the West Wing"."""
+    return mention.kind == "organization" and P.CAPITALISED_NEXT.match(text, mention.end) is not None
 
 
 def hyphen_modifier(text: str, mention: Mention) -> bool:
@@ -214,7 +230,11 @@ def analyse(
     ``events``, the lexicon's event verbs (``Cue.event``) are left out."""
     listed = sorted(gazetteer.find(text) if found is None else found, key=lambda m: m.start)
     grouped = group_modifiers(listed)
-    hits = [m for m in listed if not hyphen_modifier(text, m) and m.start not in grouped]
+    hits = [
+        m
+        for m in listed
+        if not hyphen_modifier(text, m) and not longer_name(text, m) and m.start not in grouped
+    ]
     mentions = sorted(
         [*(m for m in hits if not any(m.start < x.end and x.start < m.end for x in extra)), *extra],
         key=lambda m: m.start,
@@ -227,15 +247,13 @@ def analyse(
     ]
     # A cue word inside an actor's name ("... Security and Cooperation in Europe") is part of the name.
     inside = covered(mentions)
-    # A reversing verb reads its object, a noun or not ("lifted the blockade"); an event verb
-    # left used as a noun ("other issues", "a NATO meeting") is no cue.
-    found_cues = [
-        c
-        for c in reversed_objects(
-            text, [c for c in lexicon.find(text) if not inside(c.start) and (events or not c.event)]
-        )
-        if not (c.event and event_used_as_noun(text, c))
-    ]
+    # A reversing verb reads its object, a noun or not ("lifted the blockade"). With ``events``, an
+    # event verb used as a noun ("other issues", "a NATO meeting") is no cue, and a cue
+    # word that is an event verb's form, not used as a noun ("soldiers arrested"), is a verb.
+    listed = [c for c in lexicon.find(text) if not inside(c.start) and (events or not c.event)]
+    verb_forms = lexicon.verb_forms if events else frozenset()
+    read = [_event_reading(text, c, verb_forms) for c in reversed_objects(text, listed)]
+    found_cues = [c for c in read if c is not None]
     cues = [negated(text, c) for c in found_cues]
     sent = Sentence(text, mentions, cues, quotes, masked)
     for m in P.PRONOUN_SUBJECT.finditer(text):

@@ -40,7 +40,9 @@ MAX_SUBJECT_OFFSET = 1
 HEAD_EVENT_FACTOR = 2.0
 # Words before a verb that make it non-finite ("to help", "aimed at establishing"): it has no
 # subject of its own and shares the source of the verb before it.
-NON_FINITE_BEFORE = frozenset("to at of for by in on with without from after before into".split())
+NON_FINITE_BEFORE = frozenset(
+    "to at of for by in on with without from after before into against about over toward towards despite".split()
+)
 # Auxiliaries before an -ing form that make it finite ("is suing"); without one, it is a participle.
 BE_FORMS = frozenset("is are was were be been being am 's".split())
 # Words before a verb form that make it a verb: auxiliaries, modals and "to".
@@ -163,6 +165,28 @@ def _non_finite(text: str, verb: Cue) -> bool:
         return True
     first = verb.term.split()[0].lower()
     return first.endswith("ing") and prev not in BE_FORMS and not prev.endswith(("'s", "’s"))
+
+
+def _trailing_reports(claims: list[_Claim]) -> list[_Claim]:
+    """A report verb after the events it reports ("Jordan and Britain have agreed ..., a
+    Jordanian official confirmed"): its subject is no object of those events (their scopes end
+    where it starts), and the events' own sources are not its targets (it takes none before it)."""
+    out = list(claims)
+    for j, claim in enumerate(claims):
+        if claim.verb is None or claim.verb.kind != "report" or claim.source.start > claim.verb.start:
+            continue
+        if any(other.source is claim.source for other in claims[:j]):
+            continue  # an inherited source: no subject of its own after the events
+        earlier = [
+            k for k in range(j) if claims[k].verb is not None and claims[k].verb.end <= claim.source.start
+        ]
+        if not any(claims[k].verb is not None and claims[k].verb.kind == "verb" for k in earlier):
+            continue
+        for k in earlier:
+            after = out[k].after
+            out[k] = out[k]._replace(after=(after[0], max(after[0], min(after[1], claim.source.start))))
+        out[j] = claim._replace(before=(claim.before[0], claim.before[0]))
+    return out
 
 
 class StanceTagger:
@@ -385,7 +409,7 @@ class StanceTagger:
             subject = self._clause_subject(sent, c_start, c_end)
             if subject is not None:
                 claims.append(_Claim(subject, None, (subject.end, c_end), (c_start, c_start)))
-        return claims, previous_source
+        return _trailing_reports(claims), previous_source
 
     def _verb_claim(
         self, sent: Sentence, verb: Cue, clause: tuple[int, int], previous_source: Mention | None

@@ -365,6 +365,26 @@ EVENT_CASES = [
         [(0, "USA", "RUS", "against")],
         "an event verb used as a noun ('a NATO meeting') opens no claim",
     ),
+    (
+        ["Israeli soldiers arrested 100 Palestinians, military sources said."],
+        [(0, "ISR", "PSE", "against")],
+        "a cue word that is an event verb form ('arrested') is a verb; the reporter is no actor",
+    ),
+    (
+        ["A Saudi businessman is suing the United States for damages, his American lawyer said."],
+        [(0, "SAU", "USA", "against")],
+        "a trailing reporter takes no target from the event it reports (no USA -> SAU)",
+    ),
+    (
+        ["Iran rejected a U.S. request, an official said."],
+        [(0, "IRN", "USA", "against")],
+        "'a U.S. request' is a noun, not the U.S. requesting",
+    ),
+    (
+        ["Israeli tanks fired at targets in the West Bank city of Jericho."],
+        [],
+        "'the West' in 'the West Bank' is part of a longer name, no actor",
+    ),
 ]
 
 
