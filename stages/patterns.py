@@ -158,6 +158,12 @@ APPOSITIVE = re.compile(r",\s+(?:a|an|the|[a-z][\w-]*)\b[^,;:\"“”]{0,80},\s*
 # A comma, then only lower-case words up to a verb: the noun phrase after the comma is the verb's
 # subject ("..., a human rights group protested", "..., military sources said").
 NEW_NOUN_PHRASE = re.compile(r",\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)*\s*$")
+# A modal of obligation right after a reported target ("that Libya| must hand over").
+DEMAND_MODAL = re.compile(r"\s+(must|should|has to|have to|needs to|need to|ought to)\b", re.IGNORECASE)
+# A preposition of place and "the" right before a name: a place ("groups in the United States").
+LOCATIVE_THE = re.compile(
+    r"\b(?:in|at|near|inside|outside|across|throughout|within|into)\s+the\s+$", re.IGNORECASE
+)
 # A capitalised word right after a name ("the West| Bank").
 CAPITALISED_NEXT = re.compile(r" [A-Z][a-z]")
 # "by" after a passive participle, possibly after "publicly", "strongly", ...

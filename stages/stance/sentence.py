@@ -233,7 +233,10 @@ def analyse(
     hits = [
         m
         for m in listed
-        if not hyphen_modifier(text, m) and not longer_name(text, m) and m.start not in grouped
+        if not hyphen_modifier(text, m)
+        and not longer_name(text, m)
+        and not P.LOCATIVE_THE.search(text, 0, m.start)
+        and m.start not in grouped
     ]
     mentions = sorted(
         [*(m for m in hits if not any(m.start < x.end and x.start < m.end for x in extra)), *extra],

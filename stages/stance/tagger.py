@@ -36,6 +36,8 @@ MAX_SOURCE_AFTER_GAP = 3
 MAX_SUBJECT_GAP = 6
 # A clause subject without a verb cue must start the clause (after at most this many words).
 MAX_SUBJECT_OFFSET = 1
+# What a report says its target must do is a demand of it (CAMEO 10): this weight.
+DEMAND_WEIGHT = -1.0
 # A claim's head event (its first weighted verb) counts this many times the other cues.
 HEAD_EVENT_FACTOR = 2.0
 # Words before a verb that make it non-finite ("to help", "aimed at establishing"): it has no
@@ -294,6 +296,12 @@ class StanceTagger:
         ]
         if verb is not None and verb.kind == "verb":
             used.insert(0, verb)
+        demand = P.DEMAND_MODAL.match(sent.text, target.end)
+        if verb is not None and verb.kind == "report" and demand is not None and not from_before:
+            # "Britain reiterated that Libya must hand over the suspects": what the target must do
+            # is demanded of it (CAMEO 10, demand): against, whatever the demanded act is.
+            modal = Cue(demand.start(1), demand.end(1), demand.group(1), "word", DEMAND_WEIGHT)
+            return target, DEMAND_WEIGHT, [modal]
         weight, kept = _weigh(sent.text, used, verb)
         return target, weight, kept
 
