@@ -169,6 +169,26 @@ def _non_finite(text: str, verb: Cue) -> bool:
     return first.endswith("ing") and prev not in BE_FORMS and not prev.endswith(("'s", "’s"))
 
 
+def _reported_subjects(claims: list[_Claim]) -> list[_Claim]:
+    """Without the claims whose subject stands in what an earlier report of the clause reports
+    ("China demanded that the US cancel plans to sell arms to Taiwan": the US is reported on, it
+    takes no stance toward Taiwan here); the report's own row reads that content."""
+    reports = [c for c in claims if c.verb is not None and c.verb.kind == "report"]
+    return [
+        c
+        for c in claims
+        if not any(
+            r is not c
+            and r.source is not c.source
+            and r.verb is not None
+            and r.verb.end <= c.source.start
+            and c.verb is not None
+            and c.source.start < c.verb.start
+            for r in reports
+        )
+    ]
+
+
 def _trailing_reports(claims: list[_Claim]) -> list[_Claim]:
     """A report verb after the events it reports ("Jordan and Britain have agreed ..., a
     Jordanian official confirmed"): its subject is no object of those events (their scopes end
@@ -417,7 +437,7 @@ class StanceTagger:
             subject = self._clause_subject(sent, c_start, c_end)
             if subject is not None:
                 claims.append(_Claim(subject, None, (subject.end, c_end), (c_start, c_start)))
-        return _trailing_reports(claims), previous_source
+        return _reported_subjects(_trailing_reports(claims)), previous_source
 
     def _verb_claim(
         self, sent: Sentence, verb: Cue, clause: tuple[int, int], previous_source: Mention | None

@@ -385,6 +385,21 @@ EVENT_CASES = [
         [],
         "'the West' in 'the West Bank' is part of a longer name, no actor",
     ),
+    (
+        ["Britain reiterated that Libya must hand over the suspects."],
+        [(0, "GBR", "LBY", "against")],
+        "what a report says its target must do is a demand of it (CAMEO 10)",
+    ),
+    (
+        ["China demanded that the US cancel plans to sell weapons to Taiwan."],
+        [(0, "CHN", "USA", "against")],
+        "the reported subject (the US) takes no stance of its own toward Taiwan",
+    ),
+    (
+        ["Saudi Arabia mobilized groups in the United States."],
+        [],
+        "a name after 'in the' is a place",
+    ),
 ]
 
 
