@@ -147,7 +147,8 @@ def event_used_as_noun(text: str, cue: Cue) -> bool:
     """An event verb's form is a noun after a determiner, a quantifier or a preposition ("the
     talks", "other issues", "aimed at resolving"), after a possessive, or two words after "a"
     ("a U.S. request") or, an -ing form, after another determiner ("the NATO meeting")."""
-    before = P.WORD_OR_POSSESSIVE.findall(text[max(0, cue.start - 40) : cue.start])[-2:]
+    # Words as split by spaces, so that "a U.S. request" has "U.S." before "request".
+    before = [w.strip(',;:()"“”') for w in text[max(0, cue.start - 40) : cue.start].split()[-2:]]
     if not before:
         return False
     if before[-1].lower() in EVENT_NOUN_MARKERS or any(w.endswith(("'s", "’s")) for w in before):

@@ -47,6 +47,11 @@ NON_FINITE_BEFORE = frozenset(
 )
 # Auxiliaries before an -ing form that make it finite ("is suing"); without one, it is a participle.
 BE_FORMS = frozenset("is are was were be been being am 's".split())
+# Words that make a lower-case run before a verb no noun phrase (", has denied", ", and then").
+NOT_NOUN_PHRASE = frozenset(
+    "is are was were be been being am has have had do does did will would shall should can could may "
+    "might must to and or but also then who which that not never it they he she we i you".split()
+)
 # Words before a verb form that make it a verb: auxiliaries, modals and "to".
 AUXILIARIES = BE_FORMS | frozenset(
     "to will would shall should can could may might must has have had do does did".split()
@@ -159,6 +164,17 @@ def _sign(value: float) -> str:
     return "neutral"
 
 
+def _passive(text: str, verb: Cue) -> bool:
+    """Whether ``verb`` is a passive participle: a form in -ed, -en or -wn after a form of "be",
+    adverbs in -ly aside ("were killed", "was reportedly attacked"; not "is ready")."""
+    if not verb.term.split()[0].lower().endswith(("ed", "en", "wn")):
+        return False
+    before = [w.lower() for w in P.WORD_OR_POSSESSIVE.findall(text[max(0, verb.start - 40) : verb.start])]
+    while before and before[-1].endswith("ly"):
+        before.pop()
+    return bool(before) and before[-1] in ("is", "are", "was", "were", "be", "been", "being")
+
+
 def _non_finite(text: str, verb: Cue) -> bool:
     """Whether ``verb`` is an infinitive or a participle by the word before it ("to help",
     "charging its neighbour", "at establishing"), not a finite verb with a subject of its own."""
@@ -248,6 +264,13 @@ class StanceTagger:
         blocker = sent.last_blocker(clause_start, clause_end, verb.start)
         if blocker is not None and (nearest is None or blocker > nearest.start):
             return False
+        phrase = P.NEW_NOUN_PHRASE.search(sent.text, nearest.end if nearest else clause_start, verb.start)
+        if (
+            phrase is not None
+            and not NOT_NOUN_PHRASE.intersection(P.WORD.findall(phrase.group().lower()))
+            and not any(c.kind in ("report", "verb") for c in sent.cues_within((phrase.start(), verb.start)))
+        ):
+            return False  # "... Croatian Serb refugees, a human rights group protested": that group
         if nearest is None:
             return None
         gap_start = nearest.end
@@ -258,9 +281,6 @@ class StanceTagger:
             gap_start = appositive.end()
         if sent.words_between(gap_start, verb.start) > MAX_SUBJECT_GAP:
             return None
-        gap = sent.text[gap_start : verb.start]
-        if P.NEW_NOUN_PHRASE.search(gap):
-            return False  # "... Croatian Serb refugees, a human rights group protested": that group
         if any(
             c.kind in ("report", "verb") and not sent.in_mask(c.start)
             for c in sent.cues_within((gap_start, verb.start))
@@ -456,6 +476,8 @@ class StanceTagger:
         # ", warning of ...", "to help", "aimed at establishing": a participle or an infinitive
         # shares the subject of the verb before it.
         inherits = previous_source is not None and _non_finite(sent.text, verb)
+        if verb.kind == "verb" and _passive(sent.text, verb):
+            return None  # "Three US servicemen were killed by a bomb": the subject is no source
         participle = verb.term.lower().endswith("ing") and sent.text[: verb.start].rstrip().endswith(",")
         source = (
             previous_source if participle or inherits else self._source_before(sent, c_start, c_end, verb)

@@ -400,6 +400,18 @@ EVENT_CASES = [
         [],
         "a name after 'in the' is a place",
     ),
+    (
+        ["Three US servicemen were killed by a bomb outside the Iraqi city of Basra."],
+        [],
+        "the subject of a passive with no actor after 'by' is no source",
+    ),
+    (
+        [
+            "Yemen has rejected a U.S. request to question detainees held after the escape of prisoners, a security official said."
+        ],
+        [(0, "YEM", "USA", "against")],
+        "the reporter is the phrase before 'said', not the U.S. inherited from before (no USA -> YEM)",
+    ),
 ]
 
 
