@@ -14,7 +14,8 @@ What is kept, deterministically (same input, same bytes out):
   multi-word verbs (``+MEET_WITH``) as phrases;
 - the simple phrase patterns ``- * NOUN [CODE]`` and ``- * {TWO WORDS} [CODE]`` of a block (no
   synsets, prepositions or pre-verb nouns), as the contiguous phrase "verb form + noun" for each
-  verb of the block ("cut aid", "held talks");
+  verb of the block ("cut aid", "held talks"), also with a determiner between ("issued an
+  ultimatum", "cut the aid");
 - the code's sign and weight by the QuadClass reading of CAMEO (what PLOVER's cooperation/conflict
   follows): 01 public statements say nothing (left out: the reporting verbs are ``cues.csv``'s);
   verbal cooperation 02-05 (appeal, consult, diplomatic cooperation) +0.5 (03, intent, +0.25: it
@@ -57,6 +58,8 @@ LIGHT_VERBS = frozenset(
     "draw play pass show stand call".split()
 )
 VOWELS = set("AEIOU")
+# A phrase pattern's noun is also read after one of these ("issued an ultimatum", "held the talks").
+DETERMINERS = ("", "a ", "an ", "the ")  # "a" before a consonant, "an" before a vowel
 
 
 def weight_of(code: str) -> float | None:
@@ -162,7 +165,9 @@ def build(lines: list[str]) -> list[tuple[str, float, str]]:
                     add(form, code)
         for lemma, noun, code in patterns:
             for form in forms_of.get(lemma, ()):
-                add(f"{form} {noun}", code)
+                for det in DETERMINERS:
+                    if det.strip() != ("a" if noun[0] in "aeiou" else "an"):
+                        add(f"{form} {det}{noun}", code)
     return sorted((t, w, c) for t, (w, c) in found.items() if t not in ambiguous)
 
 
