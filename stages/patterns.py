@@ -164,6 +164,8 @@ DEMAND_MODAL = re.compile(r"\s+(must|should|has to|have to|needs to|need to|ough
 LOCATIVE_THE = re.compile(
     r"\b(?:in|at|near|inside|outside|across|throughout|within|into)\s+the\s+$", re.IGNORECASE
 )
+# "a" or "an" right before a name ("a| United Nations appeal").
+INDEFINITE_BEFORE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
 # A capitalised word right after a name ("the West| Bank").
 CAPITALISED_NEXT = re.compile(r" [A-Z][a-z]")
 # "by" after a passive participle, possibly after "publicly", "strongly", ...

@@ -187,6 +187,14 @@ def _event_reading(text: str, cue: Cue, verb_forms: frozenset[str]) -> Cue | Non
     return cue
 
 
+def _after_a_name(text: str, cue: Cue, named: dict[int, Mention]) -> bool:
+    """An event verb right after a name that follows "a" or "an" is a noun: "a United Nations
+    appeal", "an EU proposal" (no finite verb follows "a" and a name)."""
+    end = len(text[: cue.start].rstrip())
+    mention = named.get(end)
+    return mention is not None and P.INDEFINITE_BEFORE.search(text, 0, mention.start) is not None
+
+
 def group_modifiers(mentions: Sequence[Mention]) -> set[int]:
     """Starts of the demonyms right after another demonym: "Croatian Serb refugees", "Turkish Kurd
     refugees" name a group inside the first country, not the second country."""
@@ -253,10 +261,11 @@ def analyse(
     # A reversing verb reads its object, a noun or not ("lifted the blockade"). With ``events``, an
     # event verb used as a noun ("other issues", "a NATO meeting") is no cue, and a cue
     # word that is an event verb's form, not used as a noun ("soldiers arrested"), is a verb.
-    listed = [c for c in lexicon.find(text) if not inside(c.start) and (events or not c.event)]
+    lexicon_cues = [c for c in lexicon.find(text) if not inside(c.start) and (events or not c.event)]
     verb_forms = lexicon.verb_forms if events else frozenset()
-    read = [_event_reading(text, c, verb_forms) for c in reversed_objects(text, listed)]
-    found_cues = [c for c in read if c is not None]
+    read = [_event_reading(text, c, verb_forms) for c in reversed_objects(text, lexicon_cues)]
+    named = {m.end: m for m in mentions}
+    found_cues = [c for c in read if c is not None and not (c.event and _after_a_name(text, c, named))]
     cues = [negated(text, c) for c in found_cues]
     sent = Sentence(text, mentions, cues, quotes, masked)
     for m in P.PRONOUN_SUBJECT.finditer(text):

@@ -215,10 +215,8 @@ def _trailing_reports(claims: list[_Claim]) -> list[_Claim]:
             continue
         if any(other.source is claim.source for other in claims[:j]):
             continue  # an inherited source: no subject of its own after the events
-        earlier = [
-            k for k in range(j) if claims[k].verb is not None and claims[k].verb.end <= claim.source.start
-        ]
-        if not any(claims[k].verb is not None and claims[k].verb.kind == "verb" for k in earlier):
+        earlier = [k for k in range(j) if (v := claims[k].verb) is not None and v.end <= claim.source.start]
+        if not any((v := claims[k].verb) is not None and v.kind == "verb" for k in earlier):
             continue
         for k in earlier:
             after = out[k].after

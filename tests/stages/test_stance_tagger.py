@@ -412,6 +412,11 @@ EVENT_CASES = [
         [(0, "YEM", "USA", "against")],
         "the reporter is the phrase before 'said', not the U.S. inherited from before (no USA -> YEM)",
     ),
+    (
+        ["Beirut rejected a United Nations appeal for deploying troops along its borders with Israel."],
+        [(0, "LBN", "UN", "against")],
+        "'a United Nations appeal' is a noun: no UN -> Israel row",
+    ),
 ]
 
 
