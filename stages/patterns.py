@@ -166,6 +166,8 @@ LOCATIVE_THE = re.compile(
 )
 # "a" or "an" right before a name ("a| United Nations appeal").
 INDEFINITE_BEFORE = re.compile(r"\b(?:a|an)\s+$", re.IGNORECASE)
+# A currency sign or name right after a country's name: money, not an actor ("US $50 million").
+CURRENCY_AFTER = re.compile(r"\s?(?:\$|dollars?\b)")
 # A capitalised word right after a name ("the West| Bank").
 CAPITALISED_NEXT = re.compile(r" [A-Z][a-z]")
 # "by" after a passive participle, possibly after "publicly", "strongly", ...

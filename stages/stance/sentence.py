@@ -244,6 +244,7 @@ def analyse(
         if not hyphen_modifier(text, m)
         and not longer_name(text, m)
         and not P.LOCATIVE_THE.search(text, 0, m.start)
+        and not P.CURRENCY_AFTER.match(text, m.end)
         and m.start not in grouped
     ]
     mentions = sorted(

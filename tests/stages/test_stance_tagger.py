@@ -417,6 +417,11 @@ EVENT_CASES = [
         [(0, "LBN", "UN", "against")],
         "'a United Nations appeal' is a noun: no UN -> Israel row",
     ),
+    (
+        ["Aristide was accused of misusing up to US $50 million in funds by Haitian officials."],
+        [],
+        "'US $50 million' is money, not the US",
+    ),
 ]
 
 
