@@ -304,9 +304,10 @@ class StanceTagger:
         from_before = target is None
         if target is None:
             target = sent.target(*before, source.actor, last=True)
-        if target is None and verb is not None and source.kind == "person":
+        if target is None and verb is not None and not verb.event and source.kind == "person":
             # No other actor: another person of the source's own after its verb ("Biden praised
-            # Blinken"); not for a he/she or a bare subject, whose readings are the least sure.
+            # Blinken"); not for a he/she or a bare subject, whose readings are the least sure,
+            # nor for an event verb, which codes acts between actors ("Biden met Blinken").
             target, from_before = _other_person(sent, source, after), False
         if target is None:
             return None
