@@ -138,9 +138,16 @@ def may_hold_list_marker(text: str) -> bool:
 # Straight and curly double quotes; a quoted span is text between an opening and a closing one.
 QUOTED_SPAN = re.compile(r"[\"“]([^\"“”]+)[\"”]")
 # Clause boundaries: a new finite clause after a comma + conjunction, a semicolon, or a dash pair.
+# A bare "while" starts one too ("Britain mobilized reservists while UN inspectors said ..."), but
+# not "a while" or "worth while".
 CLAUSE_BREAK = re.compile(
-    r"(?:,\s+(?:as|while|whereas|but|and|although|though)\s+|;\s+|\s+but\s+)", re.IGNORECASE
+    r"(?:,\s+(?:as|while|whereas|but|and|although|though)\s+|;\s+|\s+but\s+|(?<!\ba)(?<!\bworth)\s+while\s+)",
+    re.IGNORECASE,
 )
+# The capitalised word right after a name ("Canadian Press": Press).
+CAPITALISED_WORD_AFTER = re.compile(r"\s+([A-Z][A-Za-z]*)")
+# A condition on an act makes it a threat (CAMEO 13): "will withdraw its force from Chad unless ...".
+THREAT_CONDITION = re.compile(r"\bunless\b", re.IGNORECASE)
 # Non-restrictive relative clauses ", which ... ," and ", who ... ," (their content is not the subject).
 RELATIVE_CLAUSE = re.compile(r",\s+(?:which|who|whom|whose)\b[^,]*(?:,|$)", re.IGNORECASE)
 # What stands between two co-ordinated actors: "The U.S., Russia and Ukraine".

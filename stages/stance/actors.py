@@ -29,6 +29,9 @@ CAPITAL_BLOCKERS_AFTER = frozenset(
 )
 
 
+# Capitalised words after a demonym that make it a news outlet's name ("the Canadian Press").
+OUTLET_WORDS = frozenset("Press News Broadcasting Broadcaster Television TV Radio Times Post Herald".split())
+
 MENTION_KINDS = ("country", "capital", "demonym", "organization", "institution", "person")
 
 
@@ -212,7 +215,28 @@ def _word_after(text: str, pos: int) -> str:
     return match.group(1).lower() if match else ""
 
 
+def _is_abbreviation(text: str, mention: Mention) -> bool:
+    """An acronym in parentheses after a name ("the Montenegro Municipality Association (AKK)")
+    abbreviates that name; it is not another actor, whoever else goes by the same letters."""
+    return (
+        mention.surface.isupper()
+        and text[mention.start - 1 : mention.start] == "("
+        and text[mention.end : mention.end + 1] == ")"
+    )
+
+
+def _names_an_outlet(text: str, mention: Mention) -> bool:
+    """A demonym that opens a news outlet's name ("the Canadian Press", "Russian News Agency"):
+    the outlet reports, it is not the country."""
+    if mention.kind != "demonym":
+        return False
+    after = P.CAPITALISED_WORD_AFTER.match(text, mention.end)
+    return after is not None and after.group(1) in OUTLET_WORDS
+
+
 def _is_actor_use(text: str, mention: Mention) -> bool:
+    if _is_abbreviation(text, mention) or _names_an_outlet(text, mention):
+        return False
     if mention.kind not in ("country", "capital"):
         return True
     before = _word_before(text, mention.start)

@@ -342,6 +342,10 @@ class StanceTagger:
             modal = Cue(demand.start(1), demand.end(1), demand.group(1), "word", DEMAND_WEIGHT)
             return target, DEMAND_WEIGHT, [modal]
         weight, kept = _weigh(sent.text, used, verb)
+        if weight > 0 and not from_before and P.THREAT_CONDITION.search(sent.text, target.end, after[1]):
+            # "Nigeria will withdraw its force from Chad unless ...": an act on a condition is a
+            # threat (CAMEO 13), whatever the act.
+            weight = -weight
         return target, weight, kept
 
     def stance_between(

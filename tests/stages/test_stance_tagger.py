@@ -366,6 +366,41 @@ EVENT_CASES = [
         "an event verb used as a noun ('a NATO meeting') opens no claim",
     ),
     (
+        ["Nigeria will withdraw its force from Chad unless the rebels agree to a ceasefire."],
+        [(0, "NGA", "TCD", "against")],
+        "an act on a condition ('unless') is a threat",
+    ),
+    (
+        ["Nigeria will withdraw its force from Chad."],
+        [(0, "NGA", "TCD", "favor")],
+        "near miss: without the condition a withdrawal is favor",
+    ),
+    (
+        ["Britain mobilized reservists for a war against Iraq while UN inspectors said they needed time."],
+        [(0, "GBR", "IRQ", "against")],
+        "a bare 'while' starts a clause: the inspectors' report has no target of its own",
+    ),
+    (
+        ["Officials of the Municipality Association (AKK) praised Serbia."],
+        [],
+        "an acronym in parentheses abbreviates the name before it, whoever else it may name",
+    ),
+    (
+        ["A missionary was arrested in Lebanon for working with Israel, according to the Canadian Press."],
+        [],
+        "a demonym opening a news outlet's name is the outlet, not the country",
+    ),
+    (
+        ["Canadian officials criticised Israel."],
+        [(0, "CAN", "ISR", "against")],
+        "near miss: a demonym before a common noun is the country",
+    ),
+    (
+        ["NATO would tighten the naval blockade of Serbia with Albania's help."],
+        [(0, "NATO", "SRB", "against")],
+        "a blockade is conflict, as a noun too (it was no cue after 'the naval')",
+    ),
+    (
         ["Israeli soldiers arrested 100 Palestinians, military sources said."],
         [(0, "ISR", "PSE", "against")],
         "a cue word that is an event verb form ('arrested') is a verb; the reporter is no actor",
