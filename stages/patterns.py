@@ -146,6 +146,8 @@ CLAUSE_BREAK = re.compile(
 )
 # The capitalised word right after a name ("Canadian Press": Press).
 CAPITALISED_WORD_AFTER = re.compile(r"\s+([A-Z][A-Za-z]*)")
+# Doing as another actor did: "the US would follow suit".
+FOLLOW_SUIT = re.compile(r"\bfollow(?:s|ed|ing)?\s+suit\b", re.IGNORECASE)
 # A condition on an act makes it a threat (CAMEO 13): "will withdraw its force from Chad unless ...".
 THREAT_CONDITION = re.compile(r"\bunless\b", re.IGNORECASE)
 # Non-restrictive relative clauses ", which ... ," and ", who ... ," (their content is not the subject).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from stages import patterns as P
@@ -84,6 +84,25 @@ class StanceRow:
         if self.source_actor and self.target_actor and self.source_actor != self.target_actor:
             return codes
         return (*codes, self.source_name, self.target_name)
+
+
+def _following_suit(sent: Sentence, clause: tuple[int, int], before: list[StanceRow]) -> list[StanceRow]:
+    """A clause whose actor "follows suit" ("the EU agreed on sanctions against Belarus, and the
+    US would follow suit") takes the stances of the clause before, as its own source's."""
+    match = P.FOLLOW_SUIT.search(sent.text, *clause)
+    if match is None:
+        return []
+    subjects = [m for m in sent.mentions if clause[0] <= m.start < match.start()]
+    if not subjects:
+        return []
+    source = subjects[-1]
+    return [
+        replace(
+            row, speaker=source.surface, source_actor=source.actor, source_name=source.name, cue=match.group()
+        )
+        for row in before
+        if row.stance != "neutral" and row.target_actor != source.actor
+    ]
 
 
 class _Claim(NamedTuple):
@@ -429,10 +448,14 @@ class StanceTagger:
         rows: dict[tuple[str | None, ...], StanceRow] = {}
         if names_a_pair([*sent.mentions, *sent.pronouns]):  # else no other entity to aim at
             previous_source: Mention | None = None
+            before: list[StanceRow] = []
             for clause in clauses(text, sent.quotes):
                 claims, previous_source = self._clause_claims(sent, clause, previous_source)
-                for claim in claims:
-                    _keep_strongest(rows, self._row(index, sent, claim))
+                made = [self._row(index, sent, claim) for claim in claims]
+                made += _following_suit(sent, clause, before)
+                for row in made:
+                    _keep_strongest(rows, row)
+                before = made
         remember_last_person(ctx, sent.mentions, sent.quotes)
         return list(rows.values())
 

@@ -49,7 +49,7 @@ def test_seed_core_triples(tagger: StanceTagger, gold: dict[str, Any]) -> None:
     core = {tuple(c[k] for k in key) for c in gold["stances"]["core"]}
     acceptable = {tuple(c[k] for k in key) for c in gold["stances"]["acceptable"]}
     false_positives = {t for t in got - core - acceptable if t[3] != "neutral"}
-    assert len(core & got) >= 14, sorted(core - got)  # the issue-5 target
+    assert len(core & got) == 15, sorted(core - got)  # all of them (issue 16; issue 5 asked for 14)
     assert len(false_positives) <= 1, sorted(false_positives)  # the issue-5 ceiling; 0 at the time of writing
 
 
@@ -399,6 +399,16 @@ EVENT_CASES = [
         ["NATO would tighten the naval blockade of Serbia with Albania's help."],
         [(0, "NATO", "SRB", "against")],
         "a blockade is conflict, as a noun too (it was no cue after 'the naval')",
+    ),
+    (
+        ["The EU reached an agreement on new sanctions against Belarus, and the US would follow suit."],
+        [(0, "EU", "BLR", "against"), (0, "USA", "BLR", "against")],
+        "an actor that follows suit takes the stance of the clause before",
+    ),
+    (
+        ["The EU reached an agreement on new sanctions against Belarus, and the US would follow."],
+        [(0, "EU", "BLR", "against")],
+        "near miss: 'follow' alone is no taking over",
     ),
     (
         ["Israeli soldiers arrested 100 Palestinians, military sources said."],
