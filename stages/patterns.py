@@ -205,7 +205,15 @@ def trie_pattern(words: Iterable[str]) -> str:
         node[""] = {}
 
     def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        branches = []
+        for char, child in sorted(node.items()):
+            if not char:
+                continue
+            run = [char]  # a chain of nodes with one way on is one escaped run: far fewer calls
+            while len(child) == 1 and "" not in child:
+                ((char, child),) = child.items()
+                run.append(char)
+            branches.append(re.escape("".join(run)) + emit(child))
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
