@@ -6,7 +6,9 @@ On N articles taken from a JSON-lines corpus (default: the articles of data/samp
 for real figures ../shared/corpora/news_unified.jsonl), cycled to reach N and each made
 unique by its own url, this reports in one run:
 
-- stages: each stage's articles/s, run in this process over chunks as the flow does;
+- stages: each stage's articles/s, run in this process over chunks as the flow does
+  (attributions, the spaCy parse and its rules, apart from stances), and the attributions'
+  share of the stages' time;
 - end to end: the real `stancewire run` (Prefect flow, GX validation, Parquet, DuckDB) in a
   subprocess, its per-article cost with the fixed cost of a run (Prefect start-up, imports,
   models, one tiny article) measured by a one-article run and taken out, and its peak memory:
@@ -148,13 +150,15 @@ def stages(inbox: Path) -> dict[str, float]:
     from flows.resources import load_resources
     from flows.settings import load_settings
     from stages.aggregate import aggregate_daily, article_days
+    from stages.attribution.frames import attributions
     from stages.cleanup import cleanup
     from stages.ingest import RawFile, ingest
     from stages.sentences import split_sentences
     from stages.stance import tag_sentences
 
     resources = load_resources(load_settings().reference_dir)
-    seconds = dict.fromkeys(("ingest", "cleanup", "sentences", "stances", "aggregate"), 0.0)
+    seconds = dict.fromkeys(("ingest", "cleanup", "sentences", "stances", "attributions", "aggregate"), 0.0)
+    run_date = datetime.now(UTC).astimezone().date()
     seen: dict[str, str] = {}
     all_stances, all_days = [], []
     files = sorted(inbox.glob("*.jsonl"))
@@ -170,7 +174,9 @@ def stages(inbox: Path) -> dict[str, float]:
         sentences = split_sentences(paragraphs, resources.segmenter)
         clock = _lap(seconds, "sentences", clock)
         stances, _ = tag_sentences(sentences, resources.tagger)
-        _lap(seconds, "stances", clock)
+        clock = _lap(seconds, "stances", clock)
+        attributions(sentences, paragraphs, resources.parser, resources.role_lookup(), run_date=run_date)
+        _lap(seconds, "attributions", clock)
         all_stances.append(stances[["article_id", "source_actor", "target_actor", "stance", "score"]])
         all_days.append(arts[["article_id", "published_at"]])
     clock = time.perf_counter()
@@ -349,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(main_run["wall_s"], 2),
         "stages": {k: round(args.n / v, 1) if v else None for k, v in stage_s.items()},
         "stages_in_process_articles_per_s": round(args.n / sum(stage_s.values()), 1),
+        # the parse's share of the stages' time in this process (attributions: spaCy and the rules)
+        "attributions_share": round(stage_s["attributions"] / sum(stage_s.values()), 3),
         "bench_process_peak_rss_mb": round(peak_rss_mb(), 1),
         "scaling": [
             {k: round(v, 3) for k, v in s.items()}
@@ -386,7 +394,8 @@ def _print(result: dict[str, Any]) -> None:
         f"  stancewire / floor cost: x{result['stancewire_vs_floor']}; naive / stancewire cost: x{result['naive_vs_stancewire']}"
     )
     for stage, rate in result["stages"].items():
-        print(f"  stage {stage:<10}{rate:>10,.1f} articles/s")
+        print(f"  stage {stage:<12}{rate:>10,.1f} articles/s")
+    print(f"  attributions' share of the stages' time: {result['attributions_share']:.1%}")
     for s in result["scaling"]:
         print(f"  scaling n={int(s['n']):>7,}: {s['per_article_ms']:.3f} ms/article, x{s['cost_vs_1k']} of 1k,"
               f" peak RSS {s['peak_rss_mb']} MB")  # fmt: skip

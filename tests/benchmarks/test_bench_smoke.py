@@ -35,7 +35,7 @@ def test_inbox_floor_stages_and_naive_run_on_a_few_sample_articles(tmp_path: Pat
     assert size == sum(len(line.encode()) + 1 for line in lines)
     assert bench.floor(tmp_path / "inbox", tmp_path / "floor") > 0
     seconds = bench.stages(tmp_path / "inbox")
-    assert set(seconds) == {"ingest", "cleanup", "sentences", "stances", "aggregate"}
+    assert set(seconds) == {"ingest", "cleanup", "sentences", "stances", "attributions", "aggregate"}
     assert all(s >= 0 for s in seconds.values())
     assert bench.naive(corpus, 2) > 0
 
