@@ -28,7 +28,7 @@ not who he is now.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,8 @@ from stages.schemas import frame
 from stages.stance import TAGGED_LANGUAGE
 
 BATCH_SIZE = 128
+# Sentences parsed, read and named before the next ones are parsed: bounds the docs held.
+PARSE_BLOCK = 4 * BATCH_SIZE
 # The pipeline component that names speakers, run after the parse on the sentences it serves.
 RECOGNISER = "ner"
 Resolver = Callable[[str], Affiliation | None]  # a name -> its affiliation on the article's day
@@ -83,16 +85,19 @@ def _body(sentences: pd.DataFrame, paragraphs: pd.DataFrame) -> list[_Sentence]:
     ]
 
 
-def _parse(nlp: Language, sentences: list[_Sentence]) -> list[_Parsed]:
-    """Each sentence parsed and read; the recogniser run only where there is a statement."""
+def _parse(nlp: Language, sentences: list[_Sentence]) -> Iterator[_Parsed]:
+    """Each sentence parsed and read, in order; the recogniser run only where there is a
+    statement. ``PARSE_BLOCK`` sentences at a time, so a chunk's docs are never all held."""
     later = [RECOGNISER] if RECOGNISER in nlp.pipe_names else []
-    docs = nlp.pipe((s.text for s in sentences), batch_size=BATCH_SIZE, disable=later)
-    parsed = [_Parsed(doc, read(doc)) for doc in docs]
-    if later:
-        speaking = [p.doc for p in parsed if p.statements]
-        for _ in nlp.get_pipe(RECOGNISER).pipe(speaking, batch_size=BATCH_SIZE):
-            pass  # sets each doc's entities in place
-    return parsed
+    for first in range(0, len(sentences), PARSE_BLOCK):
+        block = sentences[first : first + PARSE_BLOCK]
+        docs = nlp.pipe((s.text for s in block), batch_size=BATCH_SIZE, disable=later)
+        parsed = [_Parsed(doc, read(doc)) for doc in docs]
+        if later:
+            speaking = [p.doc for p in parsed if p.statements]
+            for _ in nlp.get_pipe(RECOGNISER).pipe(speaking, batch_size=BATCH_SIZE):
+                pass  # sets each doc's entities in place
+        yield from parsed
 
 
 def _is_whole_quote(text: str, quotes: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -241,19 +246,21 @@ def _on_day(resolve: RoleLookup | None, day: Callable[[], dt.date]) -> Resolver 
 
 
 def _read_all(
-    body: list[_Sentence],
-    parsed: dict[tuple[str, int], _Parsed],
+    body: list[tuple[_Sentence, bool]],
+    parsed: Iterator[_Parsed],
     resolve: RoleLookup | None,
     day_of: Callable[[str], dt.date],
 ) -> list[dict[str, Any]]:
+    """Read ``body`` (each sentence and whether it was parsed) in order; ``parsed`` gives the
+    parsed ones, in the same order, as they come."""
     rows: list[dict[str, Any]] = []
     reader, article = _ArticleReader(None), None
-    for sentence in body:
+    for sentence, is_parsed in body:
         if sentence.article_id != article:
             rows.extend(reader.made)
             article = sentence.article_id
             reader = _ArticleReader(_on_day(resolve, partial(day_of, article)))
-        reader.read(sentence, parsed.get((sentence.article_id, sentence.sentence_index)))
+        reader.read(sentence, next(parsed) if is_parsed else None)
     return rows + reader.made
 
 
@@ -278,11 +285,8 @@ def attributions(
             )
         return day
 
-    body = _body(sentences, paragraphs)
-    candidates = [s for s in body if is_candidate(s.text)]
-    parsed = {
-        (s.article_id, s.sentence_index): p for s, p in zip(candidates, _parse(nlp, candidates), strict=True)
-    }
+    body = [(s, is_candidate(s.text)) for s in _body(sentences, paragraphs)]
+    parsed = _parse(nlp, [s for s, is_parsed in body if is_parsed])
     return frame("attributions", _read_all(body, parsed, resolve, day_of))
 
 
