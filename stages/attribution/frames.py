@@ -95,7 +95,8 @@ def _parse(nlp: Language, sentences: list[_Sentence]) -> Iterator[_Parsed]:
         parsed = [_Parsed(doc, read(doc)) for doc in docs]
         if later:
             speaking = [p.doc for p in parsed if p.statements]
-            for _ in nlp.get_pipe(RECOGNISER).pipe(speaking, batch_size=BATCH_SIZE):
+            recogniser: Any = nlp.get_pipe(RECOGNISER)  # a spaCy pipe; its stubs type it as a callable
+            for _ in recogniser.pipe(speaking, batch_size=BATCH_SIZE):
                 pass  # sets each doc's entities in place
         yield from parsed
 

@@ -451,7 +451,7 @@ class StanceTagger:
             before: list[StanceRow] = []
             for clause in clauses(text, sent.quotes):
                 claims, previous_source = self._clause_claims(sent, clause, previous_source)
-                made = [self._row(index, sent, claim) for claim in claims]
+                made = [row for row in (self._row(index, sent, claim) for claim in claims) if row is not None]
                 made += _following_suit(sent, clause, before)
                 for row in made:
                     _keep_strongest(rows, row)

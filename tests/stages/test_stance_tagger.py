@@ -411,6 +411,11 @@ EVENT_CASES = [
         "near miss: 'follow' alone is no taking over",
     ),
     (
+        ["Russia spoke first, and the US would follow suit."],
+        [],
+        "the clause before holds a claim but no stance: nothing to take over",
+    ),
+    (
         ["Israeli soldiers arrested 100 Palestinians, military sources said."],
         [(0, "ISR", "PSE", "against")],
         "a cue word that is an event verb form ('arrested') is a verb; the reporter is no actor",
