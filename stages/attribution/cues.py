@@ -28,7 +28,6 @@ CUE_LEMMAS: tuple[str, ...] = tuple(
     decline refuse
     """.split()
 )
-CUE_SET = frozenset(CUE_LEMMAS)
 # Cue lemmas that report a statement or belief only when they govern a clause or a quotation:
 # their object or infinitive is what they act on, not what someone says ("shows the need",
 # "found a way", "wants to win", "plans a visit").

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stages.attribution.cues import CUE_LEMMAS, CUE_SET, is_candidate
+from stages.attribution.cues import CUE_LEMMAS, is_candidate
 
 
 @pytest.mark.parametrize(
@@ -32,4 +32,4 @@ def test_is_candidate(text: str, expected: bool, reason: str) -> None:
 
 def test_lexicon_is_lower_case_lemmas() -> None:
     assert all(lemma == lemma.lower() and " " not in lemma for lemma in CUE_LEMMAS)
-    assert {"say", "tell", "accuse", "deny", "criticise", "criticize"} <= CUE_SET
+    assert {"say", "tell", "accuse", "deny", "criticise", "criticize"} <= set(CUE_LEMMAS)
