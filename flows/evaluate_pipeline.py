@@ -50,7 +50,11 @@ def event_cases(dataset: Path) -> list[EventCase]:
 
 
 def run_flow_on_lines(
-    objects: Sequence[Mapping[str, Any]], work: Path, table: str, columns: Sequence[str]
+    objects: Sequence[Mapping[str, Any]],
+    work: Path,
+    table: str,
+    columns: Sequence[str],
+    tagger: str | None = None,
 ) -> list[list[dict[str, Any]] | None]:
     """Write each object as one line of a JSON-lines inbox under ``work``, run the real nightly
     flow into a warehouse beside it, and read ``table`` back: for each object, by position, the
@@ -71,7 +75,7 @@ def run_flow_on_lines(
                 out.write(line + "\n")
             lines.append(first[line])
     warehouse = work / "warehouse"
-    nightly(inbox=inbox, warehouse=warehouse, run_date=EVAL_RUN_DATE, workers=0)
+    nightly(inbox=inbox, warehouse=warehouse, run_date=EVAL_RUN_DATE, workers=0, tagger=tagger)
     store = Warehouse(warehouse)
     articles = store.read_table("articles", EVAL_RUN_DATE, ["article_id", "source_line"])
     rows = store.read_table(table, EVAL_RUN_DATE, ["article_id", *columns])
@@ -87,12 +91,12 @@ def _code(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def evaluate_pipeline(dataset: Path, resources: Resources) -> dict[str, Any]:
+def evaluate_pipeline(dataset: Path, resources: Resources, tagger: str = "model") -> dict[str, Any]:
     """Recall and precision of the whole pipeline on event-coded sentences (see the module)."""
     cases = event_cases(dataset)
     with tempfile.TemporaryDirectory(prefix="stancewire-eval-") as folder:
         rows = run_flow_on_lines(
-            [{"text": c.sentence} for c in cases], Path(folder), "stances", STANCE_COLUMNS
+            [{"text": c.sentence} for c in cases], Path(folder), "stances", STANCE_COLUMNS, tagger
         )
     predicted = {
         case.case_id: [

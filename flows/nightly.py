@@ -25,7 +25,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from flows.settings import VENDOR_DIR, Settings, configure_runtime_environment, load_settings
+from flows.settings import (
+    TAGGERS,
+    VENDOR_DIR,
+    Settings,
+    SettingsError,
+    configure_runtime_environment,
+    load_settings,
+)
 
 configure_runtime_environment()
 
@@ -35,7 +42,7 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
 from flows.data_docs import make_offline  # noqa: E402
-from flows.resources import Resources, load_resources  # noqa: E402
+from flows.resources import MINILM_DIR_NAME, Resources, load_resources  # noqa: E402
 from flows.run_context import NIGHTLY, REBUILD, RunContext  # noqa: E402
 from flows.run_record import BackfillSummary, RunSummary, make_run_id, run_summary  # noqa: E402
 from flows.sources import InboxSource, Source  # noqa: E402
@@ -113,8 +120,10 @@ def run_pipeline(settings: Settings, source: Source, run_date: date, *, rebuild:
                 settings.expectations_dir, warehouse.reports_dir / "data_docs" if settings.data_docs else None
             ),
             load_resources=lambda: load_resources(
-                settings.reference_dir
-            ),  # the nightly tagger uses its rules
+                settings.reference_dir,
+                sentence_model_dir=sentence_model_dir(settings),
+                threads=model_threads(1),
+            ),
         )
         try:
             return _rebuild(ctx) if rebuild else _ingest_new(ctx, names)
@@ -225,8 +234,20 @@ def stage_runner(settings: Settings, n_chunks: int, resources: Callable[[], Reso
     (``workers`` 0, or one chunk: starting a worker would cost more than it saves)."""
     workers = min(settings.workers, n_chunks)
     if n_chunks > 1 and workers > 0:
-        return WorkerPool(workers, settings.reference_dir)
+        return WorkerPool(
+            workers, settings.reference_dir, sentence_model_dir(settings), model_threads(workers)
+        )
     return InProcess(resources)
+
+
+def sentence_model_dir(settings: Settings) -> Path | None:
+    """Where the stance stage's sentence model is (None with ``--tagger fast``: it is never opened)."""
+    return settings.models_dir / MINILM_DIR_NAME if settings.tagger == "model" else None
+
+
+def model_threads(processes: int) -> int:
+    """ONNX Runtime threads for each of ``processes`` that run the sentence model: the cores shared out."""
+    return max(1, (os.cpu_count() or 1) // max(1, processes))
 
 
 # A chunk's tasks past ingest (three stages, three validations): threads for every task of the
@@ -254,14 +275,18 @@ def nightly(
     chunk_size: int | None = None,
     rebuild: bool = False,
     workers: int | None = None,
+    tagger: str | None = None,
 ) -> RunSummary:
     """One run of every stage over the inbox's new files, published into the warehouse for ``run_date``
     (default today); with ``rebuild``, the run date is reprocessed from its published articles.
     ``workers``: worker processes for the stages after ingest, 0 for this process (default
-    ``STANCEWIRE_WORKERS``). Prefect validates the parameters: ``"2026-11-29"`` is a date."""
+    ``STANCEWIRE_WORKERS``). ``tagger``: ``model`` or ``fast`` (default ``STANCEWIRE_TAGGER``).
+    Prefect validates the parameters: ``"2026-11-29"`` is a date."""
     settings = load_settings().with_overrides(
-        inbox=inbox, warehouse=warehouse, chunk_size=chunk_size, workers=workers
+        inbox=inbox, warehouse=warehouse, chunk_size=chunk_size, workers=workers, tagger=tagger
     )
+    if settings.tagger not in TAGGERS:
+        raise SettingsError(f"tagger must be one of {', '.join(TAGGERS)}, not {settings.tagger!r}")
     return run_pipeline(
         settings,
         InboxSource(settings.inbox, settings.max_article_bytes, settings.max_file_bytes),
@@ -271,7 +296,12 @@ def nightly(
 
 
 @flow(name="stancewire-backfill", log_prints=False)
-def backfill(date_from: date, date_to: date, warehouse: Path | None = None) -> BackfillSummary:
+def backfill(
+    date_from: date,
+    date_to: date,
+    warehouse: Path | None = None,
+    tagger: str | None = None,
+) -> BackfillSummary:
     """Rebuild every run date from ``date_from`` to ``date_to`` (inclusive) that has published
     articles, one ``nightly(rebuild=True)`` flow run per date, oldest first.
 
@@ -290,7 +320,7 @@ def backfill(date_from: date, date_to: date, warehouse: Path | None = None) -> B
     for day in dates:
         if day in done:
             continue
-        nightly(warehouse=store.root, run_date=day, rebuild=True)
+        nightly(warehouse=store.root, run_date=day, rebuild=True, tagger=tagger)
         store.mark_backfilled(date_from, date_to, day)
         rebuilt.append(day)
     store.finish_backfill(date_from, date_to)

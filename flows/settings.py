@@ -17,6 +17,7 @@ environment variable or by the command line.
 | worker processes for the stages after ingest when a run has several chunks (0: the flow's own process; 2 on two cores is faster, larger) | ``STANCEWIRE_WORKERS`` | 1 |
 | Data Docs | ``STANCEWIRE_DATA_DOCS`` (0/1) | 1 |
 | attribution: parse sentences for who says what (0: the ``attributions`` table stays empty and no sentence is parsed, for nights too large for the parse) | ``STANCEWIRE_ATTRIBUTION`` (0/1) | 1 |
+| stance tagger: ``model`` (the rules find who and whom, the sentence model, MiniLM on ONNX Runtime, reads the sign) or ``fast`` (rules and cue weights alone, for backfills over millions of articles) | ``STANCEWIRE_TAGGER`` | model |
 | largest article (bytes of a file or a JSON line) | ``STANCEWIRE_MAX_ARTICLE_BYTES`` | 10 MiB |
 | largest JSON-lines file, and most a ``.jsonl.gz`` may decompress to | ``STANCEWIRE_MAX_FILE_BYTES`` | 256 MiB |
 | longest sentence: one without an end within this many characters is cut into pieces at word boundaries (``sentences.cut_at_limit``), so no sentence costs the tagger more than a bounded amount | ``STANCEWIRE_MAX_SENTENCE_CHARS`` | 2,000 |
@@ -129,6 +130,19 @@ def _flag(name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be 0 or 1, not {value!r}")
 
 
+# The stance taggers (``--tagger``): the sentence model's signs, or the rules' alone.
+TAGGERS = ("model", "fast")
+
+
+def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
 def _path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -152,6 +166,7 @@ class Settings:
     max_sentence_chars: int = 2000
     near_duplicate_days: int = 7
     attribution: bool = True
+    tagger: str = "model"
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
@@ -183,4 +198,5 @@ def load_settings() -> Settings:
         max_sentence_chars=_int("STANCEWIRE_MAX_SENTENCE_CHARS", 2000, minimum=MIN_SENTENCE_CHARS),
         near_duplicate_days=_int("STANCEWIRE_NEAR_DUPLICATE_DAYS", 7, minimum=0),
         attribution=_flag("STANCEWIRE_ATTRIBUTION", True),
+        tagger=_choice("STANCEWIRE_TAGGER", TAGGERS, "model"),
     )

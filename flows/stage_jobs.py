@@ -59,6 +59,7 @@ class StageJob:
     file_hashes: dict[str, str] | None = None  # cleanup of a nightly run: also its non_english rejects
     max_sentence_chars: int = DEFAULT_MAX_SENTENCE_CHARS  # sentences: the longest sentence made
     attribution: bool = True  # stances: also parse for attributions (False: the table stays empty)
+    tagger: str = "model"  # stances: "model" (the sentence model signs the rows) or "fast" (rules alone)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ def _run_stage(job: StageJob, resources: Resources) -> list[Written]:
         sentences = read("sentences")
         days = article_days(read_articles(["article_id", "published_at"]), job.run_date)
         roles = resources.role_lookup()
-        stances, mentions = tag_sentences(sentences, resources.tagger, roles, days)
+        model = resources.sentence_model if job.tagger == "model" else None
+        stances, mentions = tag_sentences(sentences, resources.tagger, roles, days, model)
         # The gazetteer's actor first (hand lists, custom actors), the role book's role and the rest.
         resolve = prefer_actor(resources.tagger.gazetteer.actor_of, roles) if roles is not None else None
         dates = dict(zip(days["article_id"].astype(str), days["day"], strict=True))
@@ -150,12 +152,18 @@ FORKSERVER_PRELOAD = ["flows.stage_jobs", "flows.worker_preload"]
 _worker_resources: Resources | None = None  # a worker process's own resources, set by _start_worker
 
 
-def _start_worker(reference_dir: Path) -> None:
+def _start_worker(reference_dir: Path, sentence_model_dir: Path | None, threads: int) -> None:
     """The pool's initializer: load this worker's resources once, around the preloaded model."""
     global _worker_resources
     from flows.worker_preload import language_model, parser  # already imported by the fork server
 
-    _worker_resources = load_resources(reference_dir, language_model=language_model(), parser=parser)
+    _worker_resources = load_resources(
+        reference_dir,
+        language_model=language_model(),
+        parser=parser,
+        sentence_model_dir=sentence_model_dir,
+        threads=threads,
+    )
 
 
 def _run_in_worker(job: StageJob) -> list[Written]:
@@ -165,16 +173,19 @@ def _run_in_worker(job: StageJob) -> list[Written]:
 
 
 class WorkerPool:
-    """Runs jobs in ``workers`` processes, each loading its resources from ``reference_dir`` once."""
+    """Runs jobs in ``workers`` processes, each loading its resources from ``reference_dir`` (and
+    its sentence model, on ``threads`` threads, from ``sentence_model_dir``) once."""
 
-    def __init__(self, workers: int, reference_dir: Path) -> None:
+    def __init__(
+        self, workers: int, reference_dir: Path, sentence_model_dir: Path | None = None, threads: int = 1
+    ) -> None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(FORKSERVER_PRELOAD)
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(reference_dir,),
+            initargs=(reference_dir, sentence_model_dir, threads),
         )
 
     def run(self, job: StageJob) -> list[Written]:

@@ -170,7 +170,9 @@ def sentences_chunk(ctx: RunContext, part: str) -> list[Written]:
 def stances_chunk(ctx: RunContext, part: str, published: str | None = None) -> list[Written]:
     """Stances, mentions and attributions of the chunk's staged sentences (submitted to wait for
     them); the days of its articles come from its staged articles (a rebuild: ``published``)."""
-    return ctx.run_stage(STANCES, part, published=published, attribution=ctx.settings.attribution)
+    return ctx.run_stage(
+        STANCES, part, published=published, attribution=ctx.settings.attribution, tagger=ctx.settings.tagger
+    )
 
 
 @stage_task(name="validate")

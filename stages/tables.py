@@ -257,7 +257,10 @@ DECLARED: tuple[Table, ...] = (
             Column(
                 "source_name",
                 STRING,
-                "the source as the article names it: a person's canonical name, else the words as written",
+                "the source as the article names it: a person's canonical name, else the words as written; "
+                "null for a sentence's own attitude toward an actor, where no holder is named "
+                "(the sentence model's rows)",
+                nullable=True,
             ),
             Column(
                 "source_role",

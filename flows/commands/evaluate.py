@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from typing import Any
 
 from flows.commands import UserError
@@ -25,14 +27,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
             from flows.evaluate_pipeline import evaluate_pipeline
 
             scores = evaluate_pipeline(
-                args.dataset, load_resources(settings.reference_dir, settings.models_dir)
+                args.dataset,
+                load_resources(settings.reference_dir, settings.models_dir),
+                args.tagger or settings.tagger,
             )
         elif args.stage == "attribution":
             from flows.evaluate_attribution import evaluate_attribution
 
             scores = evaluate_attribution(args.dataset)
         else:
-            scores = evaluate_stance(args.dataset, load_tagger(settings.reference_dir, settings.models_dir))
+            kind = args.tagger or settings.tagger
+            scores = evaluate_stance(
+                args.dataset, load_tagger(settings.reference_dir, settings.models_dir, kind)
+            )
+            scores["tagger"] = kind
     except DatasetError as err:
         raise UserError(str(err)) from None
     print_scores(scores, args.json)
@@ -55,10 +63,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 args.corpus, load_splitter(settings.reference_dir), limit=args.limit
             )
         else:
+            from flows.resources import load_sentence_model
+            from stages.stance.minilm import MINILM_DIR_NAME
+
             figures = benchmark_stance(
                 args.corpus,
                 load_splitter(settings.reference_dir),
-                load_tagger(settings.reference_dir, settings.models_dir),
+                load_tagger(settings.reference_dir),
+                load_sentence_model(settings.models_dir / MINILM_DIR_NAME, os.cpu_count() or 1),
                 limit=args.limit,
             )
     except DatasetError as err:
@@ -73,11 +85,23 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     out = args.out or load_settings().models_dir
     try:
-        figures = train_stance(args.train, out, c=args.c)
+        if args.model == "minilm":
+            from flows.train_minilm import MINILM_DIR_NAME, TrainSettings, train_minilm
+
+            settings = TrainSettings(seed=args.seed, epochs=args.epochs)
+            card = train_minilm(args.train, args.dev, out / MINILM_DIR_NAME, settings, log=_progress)
+            figures = {"out": str(out / MINILM_DIR_NAME), "training_seconds": card["training_seconds"]}
+            figures |= {f"{name}_{k}": v for name, d in card["dev_macro_f1"].items() for k, v in d.items()}
+        else:
+            figures = train_stance(args.train, out, c=args.c)
     except DatasetError as err:
         raise UserError(str(err)) from None
     print_scores(figures, False)
     return 0
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def print_scores(scores: dict[str, Any], as_json: bool) -> None:

@@ -18,7 +18,11 @@ from flows.stopping import StopOnSignal
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings().with_overrides(
-        inbox=args.inbox, warehouse=args.warehouse, chunk_size=args.chunk_size, workers=args.workers
+        inbox=args.inbox,
+        warehouse=args.warehouse,
+        chunk_size=args.chunk_size,
+        workers=args.workers,
+        tagger=args.tagger,
     )
     if not settings.inbox.is_dir():
         raise UserError(f"inbox {settings.inbox} is not a folder")
@@ -49,6 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             chunk_size=settings.chunk_size,
             rebuild=args.rebuild,
             workers=settings.workers,
+            tagger=settings.tagger,
         )
         counts = summary.counts
         what = "rebuilt from" if args.rebuild else f"{counts['files']} files ->"
@@ -68,7 +73,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise UserError(f"--from {args.date_from} is after --to {args.date_to}")
     from flows.storage import Warehouse
 
-    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    settings = load_settings().with_overrides(warehouse=args.warehouse, tagger=args.tagger)
     store = Warehouse(settings.warehouse)
     store.ensure_free()
     if not store.run_dates("articles", args.date_from, args.date_to):
@@ -76,7 +81,12 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     with StopOnSignal(store, "backfill"):
         from flows.nightly import backfill
 
-        summary = backfill(date_from=args.date_from, date_to=args.date_to, warehouse=settings.warehouse)
+        summary = backfill(
+            date_from=args.date_from,
+            date_to=args.date_to,
+            warehouse=settings.warehouse,
+            tagger=args.tagger or settings.tagger,
+        )
         print(
             f"backfill {args.date_from}..{args.date_to}: rebuilt {len(summary.rebuilt)} run date(s)", end=""
         )

@@ -19,9 +19,16 @@ name), and the **stance** is the sign of the summed weights
 of the verb and the cue words in that scope. Capitals used as places ("near
 Stockholm") or as names of things ("the Minsk accords") are not actors.
 
+By default (``--tagger model``) a sentence model then reads each row's sign: MiniLM-L6
+fine-tuned on NewsMTSC, on ONNX Runtime, with the target marked in the sentence; it also
+gives the actors of sentences where the rules find no holder a row without a source when it
+reads the sentence as for or against them. ``--tagger fast`` keeps the rules' signs.
+
 The parts: ``actors`` (the gazetteer), ``cues`` (the cue lexicon), ``sentence`` (one sentence's
-lookups and clauses), ``tagger`` (the rules), ``frames`` (the stage on frames) and ``sentiment``
-(the learned target-sentiment model the tagger may be given).
+lookups and clauses), ``rows`` (a stance before it is a table row), ``tagger`` (the rules),
+``encoding`` (how the sentence model reads a pair), ``minilm`` (the sentence model on ONNX
+Runtime), ``signing`` (its readings as rows), ``frames`` (the stage on frames) and
+``sentiment`` (the TF-IDF/VADER logistic regression that ``--tagger fast`` evaluation uses).
 """
 
 from stages.stance.actors import Gazetteer

@@ -12,8 +12,10 @@ import pandas as pd
 from stages.roles import Affiliation, RoleLookup
 from stages.schemas import columns, frame
 from stages.stance.actors import Mention
+from stages.stance.rows import StanceRow
 from stages.stance.sentence import ArticleContext
-from stages.stance.tagger import StanceRow, StanceTagger
+from stages.stance.signing import holderless_targets, sign_rows
+from stages.stance.tagger import StanceTagger
 
 # The language the tagger reads; sentences in any other language are left untagged.
 TAGGED_LANGUAGE = "en"
@@ -24,6 +26,7 @@ def tag_sentences(
     tagger: StanceTagger,
     roles: RoleLookup | None = None,
     days: pd.DataFrame | None = None,
+    model: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(stances, mentions)`` of a ``sentences`` frame, with one gazetteer pass per sentence.
 
@@ -35,11 +38,16 @@ def tag_sentences(
     the gazetteer has none) on the article's day; ``days`` maps ``article_id`` to that ``day``
     (``stages.aggregate.article_days``: ``published_at``, else the run date) and is needed with
     ``roles``. Without ``roles`` the role columns are null.
+
+    ``model``: a sentence model (``stages.stance.minilm.SentenceStanceModel``) that signs every
+    row, and gives rows without a source to the actors of sentences where the rules find no
+    holder (``stages.stance.signing``), in one batched pass over the frame. Without it
+    (``--tagger fast``) the rules' signs stand and holder-less sentences give no rows.
     """
     english = sentences[sentences["language"] == TAGGED_LANGUAGE]
     ordered = english.sort_values(["article_id", "sentence_index"], kind="stable")
     look_up = _RoleCache(roles, days) if roles is not None else None
-    stance_rows: list[dict[str, Any]] = []
+    found: list[tuple[str, str, StanceRow]] = []  # (article, sentence text, row)
     cols: dict[str, list[Any]] = {name: [] for name in columns("mentions")}
     ctx, current = ArticleContext(), None
     for article_id, index, text, is_heading in zip(
@@ -54,10 +62,23 @@ def tag_sentences(
         hits = tagger.gazetteer.find(text)
         _add_mentions(cols, article_id, index, hits)
         if not is_heading:
-            for row in tagger.tag_sentence(int(index), text, ctx, gazetteer_hits=hits):
-                if look_up is not None:
-                    row = look_up.with_roles(row, article_id)
-                stance_rows.append({"article_id": article_id, **row.__dict__})
+            rows = tagger.tag_sentence(int(index), text, ctx, gazetteer_hits=hits)
+            if not rows and model is not None:
+                rows = holderless_targets(int(index), text, hits)
+            found += [(article_id, text, row) for row in rows]
+    if model is not None:
+        rows = [row for _, _, row in found]
+        signed = sign_rows([t for _, t, _ in found], rows, model)
+        found = [  # a holder-less row the model reads as neutral is no stance
+            (a, t, row)
+            for (a, t, _), row in zip(found, signed, strict=True)
+            if row.source_name is not None or row.stance != "neutral"
+        ]
+    stance_rows = []
+    for article_id, _, row in found:
+        if look_up is not None:
+            row = look_up.with_roles(row, article_id)
+        stance_rows.append({"article_id": article_id, **row.__dict__})
     return frame("stances", stance_rows), frame("mentions", cols)
 
 
@@ -82,7 +103,7 @@ class _RoleCache:
         day = self._days.get(str(article_id))
         if day is None:
             raise ValueError(f"tag_sentences: article {article_id} has no day in days")
-        source = self.affiliation(row.source_name, day)
+        source = self.affiliation(row.source_name, day) if row.source_name else None
         target = self.affiliation(row.target_name, day)
         return dataclasses.replace(
             row,

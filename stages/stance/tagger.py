@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from stages import patterns as P
 from stages.stance.actors import Gazetteer, Mention, names_a_pair, same_entity
 from stages.stance.cues import Cue, CueLexicon, used_as_noun
+from stages.stance.rows import StanceRow
 from stages.stance.sentence import (
     ArticleContext,
     Sentence,
@@ -20,6 +21,7 @@ from stages.stance.sentence import (
     holds_no_pair,
     remember_last_person,
 )
+from stages.stance.signing import sign_rows
 
 # A source-target pair the rules do not link takes the model's label only above this |score|
 # (P(favor) - P(against)); chosen on NewsMTSC dev, where it keeps precision above 0.8.
@@ -56,34 +58,6 @@ NOT_NOUN_PHRASE = frozenset(
 AUXILIARIES = BE_FORMS | frozenset(
     "to will would shall should can could may might must has have had do does did".split()
 )
-
-
-@dataclass(frozen=True)
-class StanceRow:
-    """One stance: its source and target as actor ids (None: no affiliation known), as names
-    (``Mention.name``: a person's canonical name, else the words as written) and as CAMEO roles
-    (None until ``stages.stance.frames`` looks them up)."""
-
-    sentence_index: int
-    speaker: str | None
-    source_actor: str | None
-    target_actor: str | None
-    stance: str
-    score: float
-    cue: str
-    is_quote: bool
-    source_name: str = ""
-    target_name: str = ""
-    source_role: str | None = None
-    target_role: str | None = None
-
-    def key(self) -> tuple[str | None, ...]:
-        """What a sentence holds one row of: the pair of actor ids when they are known and
-        differ, else (a pair within one actor, or without ids) the pair of names as well."""
-        codes = (self.source_actor, self.target_actor)
-        if self.source_actor and self.target_actor and self.source_actor != self.target_actor:
-            return codes
-        return (*codes, self.source_name, self.target_name)
 
 
 def _following_suit(sent: Sentence, clause: tuple[int, int], before: list[StanceRow]) -> list[StanceRow]:
@@ -247,12 +221,17 @@ def _trailing_reports(claims: list[_Claim]) -> list[_Claim]:
 class StanceTagger:
     """Tags the stances of one article's sentences; see the module doc for the rules."""
 
-    def __init__(self, gazetteer: Gazetteer, lexicon: CueLexicon, sentiment: Any = None) -> None:
-        """``sentiment``: an optional ``stages.stance.sentiment.TargetSentimentModel`` for a sentence's own
-        attitude toward a target (used by ``stance_between`` without a source)."""
+    def __init__(
+        self, gazetteer: Gazetteer, lexicon: CueLexicon, sentiment: Any = None, signs_rows: bool = False
+    ) -> None:
+        """``sentiment``: an optional model of a sentence's attitude toward a target (``predict``),
+        used by ``stance_between`` without a source, and where the rules link no pair. With
+        ``signs_rows`` (the sentence model, ``stages.stance.minilm``) it also signs the pairs the
+        rules find, as the stage does (``stages.stance.signing.sign_rows``)."""
         self.gazetteer = gazetteer
         self.lexicon = lexicon
         self.sentiment = sentiment
+        self.signs_rows = signs_rows and sentiment is not None
 
     def _passive_agent(self, sent: Sentence, verb: Cue, clause_end: int) -> Mention | None:
         """The agent of a passive attitude verb ("was praised by X"), or None."""
@@ -395,11 +374,19 @@ class StanceTagger:
     def _pair_stance(
         self, text: str, target: tuple[int, int], extra: list[Mention], fallback: bool
     ) -> tuple[str, float, str]:
-        """``stance_between`` with a source: the rules' stance of PAIR_SOURCE toward PAIR_TARGET,
-        else (when the source's stance is aimed at no other actor either) a confident model's."""
+        """``stance_between`` with a source: the rules' stance of PAIR_SOURCE toward PAIR_TARGET
+        (signed by the sentence model when it ``signs_rows``), else (when the source's stance is
+        aimed at no other actor either) a confident model's."""
         aimed_elsewhere = False
         for row in self.tag_sentence(0, text, ArticleContext(), extra):
-            if row.source_actor != PAIR_SOURCE or row.stance == "neutral":
+            if row.source_actor != PAIR_SOURCE:
+                continue
+            if row.target_actor == PAIR_TARGET and self.signs_rows:
+                row = sign_rows([text], [row], self.sentiment)[0]
+                if row.stance != "neutral":
+                    return row.stance, row.score, row.cue
+                continue
+            if row.stance == "neutral":
                 continue
             if row.target_actor == PAIR_TARGET:
                 return row.stance, row.score, row.cue
@@ -533,6 +520,8 @@ class StanceTagger:
             is_quote=sent.in_quote(target.start) or any(sent.in_quote(c.start) for c in used),
             source_name=claim.source.name,
             target_name=target.name,
+            target_start=target.start,
+            target_end=target.end,
         )
 
     def _clause_subject(self, sent: Sentence, c_start: int, c_end: int) -> Mention | None:

@@ -167,3 +167,26 @@ def test_a_bad_switch_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STANCEWIRE_ATTRIBUTION", "maybe")
     with pytest.raises(SettingsError, match="STANCEWIRE_ATTRIBUTION must be 0 or 1"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "why"),
+    [
+        (None, "model", "the sentence model signs stances unless told otherwise"),
+        ("fast", "fast", "fast: the rules alone"),
+        (" FAST ", "fast", "case and spaces do not matter"),
+        ("", "model", "near miss: empty is the default"),
+    ],
+)
+def test_tagger_choice(monkeypatch: pytest.MonkeyPatch, value: str | None, expected: str, why: str) -> None:
+    if value is None:
+        monkeypatch.delenv("STANCEWIRE_TAGGER", raising=False)
+    else:
+        monkeypatch.setenv("STANCEWIRE_TAGGER", value)
+    assert load_settings().tagger == expected, why
+
+
+def test_a_bad_tagger_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STANCEWIRE_TAGGER", "bert")
+    with pytest.raises(SettingsError, match="STANCEWIRE_TAGGER must be one of model, fast, not 'bert'"):
+        load_settings()

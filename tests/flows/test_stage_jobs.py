@@ -63,7 +63,9 @@ def tables(store: Warehouse) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[WorkerPool]:
-    workers = WorkerPool(2, PROJECT_ROOT / "data" / "reference")
+    workers = WorkerPool(
+        2, PROJECT_ROOT / "data" / "reference", PROJECT_ROOT / "data" / "models" / "stance_minilm"
+    )
     yield workers
     workers.close()
 
@@ -125,7 +127,9 @@ def test_a_stances_job_gives_the_lookup_each_articles_day(
     run_chunk(with_roles, staged(tmp_path / "nightly", dated).root)
     assert {day for _, day in asked} == {date(2026, 11, 20)}, "published_at's UTC date"
     stances = Warehouse(tmp_path / "nightly").read_staged(RUN, "stances")
-    assert len(stances) > 0 and set(stances["source_role"]) == set(stances["target_role"]) == {"GOV"}
+    held = stances[stances["source_name"].notna()]
+    assert len(held) > 0 and set(held["source_role"]) == set(stances["target_role"]) == {"GOV"}
+    assert stances.loc[stances["source_name"].isna(), "source_role"].isna().all(), "no holder, no role"
 
     asked.clear()
     store = staged(tmp_path / "rebuild", articles)
