@@ -156,7 +156,9 @@ def stages(inbox: Path) -> dict[str, float]:
     from stages.sentences import split_sentences
     from stages.stance import tag_sentences
 
-    resources = load_resources(load_settings().reference_dir)
+    settings = load_settings()
+    resources = load_resources(settings.reference_dir, settings.models_dir, threads=os.cpu_count() or 1)
+    model = resources.sentence_model if settings.tagger == "model" else None
     seconds = dict.fromkeys(("ingest", "cleanup", "sentences", "stances", "attributions", "aggregate"), 0.0)
     run_date = datetime.now(UTC).astimezone().date()
     seen: dict[str, str] = {}
@@ -173,7 +175,7 @@ def stages(inbox: Path) -> dict[str, float]:
         clock = _lap(seconds, "cleanup", clock)
         sentences = split_sentences(paragraphs, resources.segmenter)
         clock = _lap(seconds, "sentences", clock)
-        stances, _ = tag_sentences(sentences, resources.tagger)
+        stances, _ = tag_sentences(sentences, resources.tagger, model=model)
         clock = _lap(seconds, "stances", clock)
         attributions(sentences, paragraphs, resources.parser, resources.role_lookup(), run_date=run_date)
         _lap(seconds, "attributions", clock)

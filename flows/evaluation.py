@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -248,24 +248,52 @@ def evaluate_stance(dataset: Path, tagger: StanceTagger) -> dict[str, Any]:
 
 
 def benchmark_stance(
-    corpus: Path, segmenter: Segmenter, tagger: StanceTagger, *, limit: int = 1000, repeats: int = 3
+    corpus: Path,
+    segmenter: Segmenter,
+    tagger: StanceTagger,
+    model: Any,
+    *,
+    limit: int = 1000,
+    repeats: int = 3,
 ) -> dict[str, float]:
-    """Sentences per second of the stance tagger on the cleaned, split sentences of a corpus' articles
-    (one process, best of ``repeats`` runs)."""
+    """Speed of the stance stage on the cleaned, split sentences of a corpus' articles, in this
+    process, best of ``repeats`` runs: sentences/s with ``--tagger fast`` (rules alone) and with
+    ``--tagger model`` (rules, then ``model`` signing every row), and pairs/s of ``model`` alone on
+    the (sentence, target) pairs that run gives it, in its length-bucketed batches."""
     import pandas as pd
 
     from stages.sentences import split_sentences
-    from stages.stance import tag_stances
+    from stages.stance import tag_sentences
 
     texts = news_texts(corpus, limit)
     frame = pd.DataFrame({"article_id": [f"{i:016x}" for i in range(len(texts))], "raw_text": texts})
     paragraphs, _ = cleanup(frame, lambda text: "en")
     sentences = split_sentences(paragraphs, segmenter)
-    seconds = _timed(lambda: tag_stances(sentences, tagger), repeats)
-    stances = tag_stances(sentences, tagger)
+    recorder = _Recorder(model)
+    stances = tag_sentences(sentences, tagger, model=recorder)[0]
+    pairs = recorder.pairs
+    fast_s = _timed(lambda: tag_sentences(sentences, tagger), repeats)
+    model_s = _timed(lambda: tag_sentences(sentences, tagger, model=model), repeats)
+    pairs_s = _timed(lambda: model.predict(pairs), repeats)
     return {
         "articles": len(texts),
         "sentences": len(sentences),
         "stances": len(stances),
-        "sentences_per_s": round(len(sentences) / seconds),
+        "pairs": len(pairs),
+        "sentences_per_s_fast": round(len(sentences) / fast_s),
+        "sentences_per_s_model": round(len(sentences) / model_s),
+        "model_pairs_per_s": round(len(pairs) / pairs_s, 1),
+        "model_threads": getattr(model, "threads", None) or 0,
     }
+
+
+class _Recorder:
+    """A sentence model that remembers the pairs it is asked about."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.pairs: list[tuple[str, tuple[int, int]]] = []
+
+    def predict(self, pairs: Sequence[tuple[str, tuple[int, int]]]) -> list[tuple[str, float]]:
+        self.pairs += pairs
+        return list(self.model.predict(pairs))

@@ -188,11 +188,19 @@ def test_eval_stance_scores_newsmtsc_and_dse_rows(tmp_path: Path, capsys: pytest
     assert scores["macro_f1_5"] == pytest.approx(1 / 5), "one DSE row, label 2 (q->p favor) predicted right"
 
 
-def test_bench_stance_reports_sentences_per_second(
+def test_bench_stance_reports_sentences_and_pairs_per_second(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     corpus = write_jsonl(
-        tmp_path / "c.jsonl", *({"text": "Blinken warned Russia. Lavrov accused NATO."} for _ in range(5))
+        tmp_path / "c.jsonl",
+        *(
+            {"text": "Blinken warned Russia. Lavrov accused NATO. Brutal Russia shelled Kyiv."}
+            for _ in range(5)
+        ),
     )
     figures = run_json(["bench", "stance", "--corpus", str(corpus), "--json"], capsys)
-    assert figures["sentences"] == 10 and figures["stances"] == 10 and figures["sentences_per_s"] > 0
+    assert figures["sentences"] == 15 and figures["pairs"] >= 10, (
+        "two rule rows and a holder-less sentence each"
+    )
+    assert figures["sentences_per_s_fast"] > 0 and figures["sentences_per_s_model"] > 0
+    assert figures["model_pairs_per_s"] > 0 and figures["model_threads"] >= 1
