@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,32 @@ def test_the_nightly_run_does_not_import_torch(tmp_path: Path) -> None:
     assert ours == [], "stancewire's nightly code imported a training package"
     assert result["loaded"] == []
     assert result["model_used"] and result["stances"] > 0
+
+
+def test_seed_core_triples_with_the_sentence_model(resources: Any, gold: dict[str, Any]) -> None:
+    """The issue-5 seed with --tagger model: every core triple, at most one other signed one. Rows
+    without a source (the sentence's own attitude) are not triples of a holder and are left out."""
+    import pandas as pd
+
+    from stages.stance import tag_sentences
+
+    sentences = gold["sentences"]
+    headings = {i for i, s in enumerate(sentences) if s == "'Nightmare scenario'"}
+    frame = pd.DataFrame(
+        {
+            "article_id": ["a" * 16] * len(sentences),
+            "sentence_index": range(len(sentences)),
+            "text": sentences,
+            "is_heading": [i in headings for i in range(len(sentences))],
+            "language": ["en"] * len(sentences),
+        }
+    )
+    stances = tag_sentences(frame, resources.tagger, model=resources.sentence_model)[0]
+    key = ["sentence_index", "source_actor", "target_actor", "stance"]
+    held = stances[stances["source_name"].notna()]
+    got = set(held[key].itertuples(index=False, name=None))
+    core = {tuple(c[k] for k in key) for c in gold["stances"]["core"]}
+    acceptable = {tuple(c[k] for k in key) for c in gold["stances"]["acceptable"]}
+    assert core <= got, sorted(core - got)
+    assert len({t for t in got - core - acceptable if t[3] != "neutral"}) <= 1
+    assert stances["source_name"].isna().any(), "the model also reads holder-less sentences"
