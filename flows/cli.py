@@ -270,7 +270,7 @@ def _add_train(sub: Subparsers) -> None:
         "save it to data/models/ (or --out). Never train on data whose licence does not allow shipping. "
         "--model lr (default) fits the TF-IDF/VADER logistic regression of --tagger fast in seconds; "
         "--model minilm fine-tunes MiniLM-L6 (needs the train extra: torch, transformers), exports it "
-        "to ONNX int8 in data/models/stance_minilm/ with a model card (~25 minutes on 2 cores).",
+        "to ONNX int8 in data/models/stance_minilm/ with a model card (~30 minutes on 2 cores).",
     )
     train_stance.add_argument("--train", type=Path, required=True, help="training rows (JSON lines)")
     train_stance.add_argument("--out", type=Path, help="output folder (default data/models/)")
