@@ -42,7 +42,7 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
 from flows.data_docs import make_offline  # noqa: E402
-from flows.resources import MINILM_DIR_NAME, Resources, load_resources  # noqa: E402
+from flows.resources import Resources, load_resources  # noqa: E402
 from flows.run_context import NIGHTLY, REBUILD, RunContext  # noqa: E402
 from flows.run_record import BackfillSummary, RunSummary, make_run_id, run_summary  # noqa: E402
 from flows.sources import InboxSource, Source  # noqa: E402
@@ -61,6 +61,7 @@ from flows.tasks import (  # noqa: E402
 )
 from flows.validation import Validator  # noqa: E402
 from stages.near_duplicates import SignatureIndex  # noqa: E402
+from stages.stance.minilm import MINILM_DIR_NAME  # noqa: E402
 
 T = TypeVar("T")
 

@@ -282,6 +282,3 @@ def open_sentence_model(model: Path, tokenizer: Path, threads: int = 1) -> Sente
     options.log_severity_level = 3
     session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
     return SentenceStanceModel(session, Tokenizer.from_file(str(tokenizer)))
-
-
-__all__ = ["MINILM_DIR_NAME"]

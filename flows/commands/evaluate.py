@@ -86,7 +86,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = args.out or load_settings().models_dir
     try:
         if args.model == "minilm":
-            from flows.train_minilm import MINILM_DIR_NAME, TrainSettings, train_minilm
+            from flows.train_minilm import TrainSettings, train_minilm
+            from stages.stance.minilm import MINILM_DIR_NAME
 
             settings = TrainSettings(seed=args.seed, epochs=args.epochs)
             card = train_minilm(args.train, args.dev, out / MINILM_DIR_NAME, settings, log=_progress)
