@@ -1,6 +1,12 @@
-"""The DuckDB catalog of a warehouse: ``<warehouse>/stancewire.duckdb``, a view per table over its
-committed Parquet files (with the tables' and columns' descriptions as comments) and the
-ready-made views, and the confined, read-only connections ``stancewire sql`` and the reports use.
+"""The DuckDB catalog of a warehouse: a view per table over the Parquet files of its published
+Delta version (with the tables' and columns' descriptions as comments) and the ready-made views,
+and the confined, read-only connections ``stancewire sql`` and the reports use.
+
+On disk the views live in ``<warehouse>/stancewire.duckdb``, refreshed by each publish. On S3 a
+DuckDB file cannot live beside the tables, so each connection is an in-memory database with the
+warehouse's s3fs file system registered on it (``register_filesystem``) and the views made
+over the published files' ``s3://`` URIs when it opens. (DuckDB's own ``delta`` and ``httpfs``
+extensions cannot be installed offline; a view over a version's file list needs neither.)
 
 duckdb is imported where the catalog is used: the stage workers never load it.
 """
@@ -8,11 +14,13 @@ duckdb is imported where the catalog is used: the stage workers never load it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from flows.location import Location
 from stages.schemas import SCHEMAS
 
 if TYPE_CHECKING:
@@ -80,59 +88,78 @@ READY_VIEWS: dict[str, tuple[tuple[str, ...], str, str]] = {
 
 
 class Catalog:
-    """The DuckDB file of the warehouse folder ``root``."""
+    """The DuckDB views of the warehouse at ``location``."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, location: Location) -> None:
+        self.location = location
 
     @property
-    def path(self) -> Path:
-        return self.root / CATALOG_FILE
+    def path(self) -> Path | None:
+        """The DuckDB file of a local warehouse; None on S3 (views are made per connection)."""
+        return self.location.local / CATALOG_FILE if self.location.is_local else None
 
     def refresh(self, files: dict[str, list[str]]) -> None:
-        """(Re)create the DuckDB file with one view per table over ``files``, its committed Parquet
-        files (paths relative to the warehouse, the manifest's), and the ready-made views whose
-        tables have files."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """(Re)create the DuckDB file of a local warehouse with one view per table over ``files``
+        (the published files' paths); nothing on S3."""
+        if self.path is None:
+            return
+        self.location.local.mkdir(parents=True, exist_ok=True)
         import duckdb
 
         with duckdb.connect(str(self.path)) as con:
-            for table, names in files.items():
-                if not names:
-                    continue
-                paths = ", ".join(_sql_string(str((self.root / f).resolve())) for f in names)
-                con.execute(
-                    f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{paths}], "
-                    "hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true)"
-                )
-                _comment(con, table, SCHEMAS[table])
-            for view, (needs, description, sql) in READY_VIEWS.items():
-                if all(files[t] for t in needs):
-                    con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")
-                    con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(description)}")
+            create_views(con, {t: [str(Path(f).resolve()) for f in names] for t, names in files.items()})
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
+    def connect(self, files: Callable[[], dict[str, list[str]]]) -> duckdb.DuckDBPyConnection:
         """A read-only DuckDB connection to the catalog that reads files inside the warehouse only.
 
-        The views read the committed Parquet files by their absolute paths under the warehouse;
-        any other file (``read_text('/etc/passwd')``, a sibling folder ``<warehouse>-other/``, a
-        symlink leading out) is refused with ``duckdb.PermissionException``, and the connection
-        cannot turn that off again (see ``_confine``).
+        The views read the published Parquet files by their absolute paths (or ``s3://`` URIs)
+        under the warehouse; any other file (``read_text('/etc/passwd')``, a sibling folder
+        ``<warehouse>-other/``, a symlink leading out) is refused with
+        ``duckdb.PermissionException``, and the connection cannot turn that off again (see
+        ``_confine``). ``files`` gives the published files, for an S3 warehouse's views.
         """
-        if not self.path.exists():
-            raise FileNotFoundError(f"no warehouse catalog at {self.path}: run `stancewire run` first")
         import duckdb
 
+        if self.path is None:
+            con = duckdb.connect(":memory:")
+            try:
+                con.register_filesystem(self.location.fs)
+                create_views(con, files())
+                _confine(con, self.location.uri(""), remote=True)
+            except BaseException:
+                con.close()
+                raise
+            return con
+        if not self.path.exists():
+            raise FileNotFoundError(f"no warehouse catalog at {self.path}: run `stancewire run` first")
         con = duckdb.connect(str(self.path), read_only=True)
         try:
-            _confine(con, self.root)
+            _confine(con, str(self.location.local.resolve()))
         except BaseException:
             con.close()
             raise
         return con
 
 
-def _confine(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+def create_views(con: duckdb.DuckDBPyConnection, files: dict[str, list[str]]) -> None:
+    """One view per table over its files (a table without files has none), and the ready-made
+    views whose tables all have files."""
+    for table, names in files.items():
+        if not names:
+            continue
+        paths = ", ".join(_sql_string(f) for f in names)
+        con.execute(
+            f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{paths}], "
+            "hive_partitioning = true, hive_types = {'run_date': DATE}, union_by_name = true)"
+        )
+        _comment(con, table, SCHEMAS[table])
+    for view, (needs, description, sql) in READY_VIEWS.items():
+        if all(files.get(t) for t in needs):
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")
+            con.execute(f"COMMENT ON VIEW {view} IS {_sql_string(description)}")
+
+
+def _confine(con: duckdb.DuckDBPyConnection, root: str, remote: bool = False) -> None:
     """Let ``con``'s database read and write files under ``root`` only, and lock its configuration
     so that no statement (``SET``, ``RESET``, ``PRAGMA``) can widen that again.
 
@@ -144,19 +171,21 @@ def _confine(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     All connections of one process to one database file share one instance, hence one
     configuration: a second connection finds it locked already and only checks it.
     """
-    allowed = os.path.join(root.resolve(), "")  # a trailing "/": "<root>-other/" is outside
+    allowed = root.rstrip("/") + "/" if remote else os.path.join(root, "")  # "<root>-other/" is outside
     # Each result is fetched whole: DuckDB's next query on a connection discards a pending one.
     (locked,) = con.execute("SELECT current_setting('lock_configuration')").fetchall()[0]
     if not locked:
         con.execute("SET allowed_directories = ?", [[allowed]])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
-    external, directories, locked = con.execute(
+    external, directories, locked, temp = con.execute(
         "SELECT current_setting('enable_external_access'), current_setting('allowed_directories'), "
-        "current_setting('lock_configuration')"
+        "current_setting('lock_configuration'), current_setting('temp_directory')"
     ).fetchall()[0]
-    # DuckDB adds the database's own temporary folder (<catalog>.tmp/, inside the warehouse).
-    if external or not locked or not all(str(d).startswith(allowed) for d in directories):
+    # DuckDB adds the database's own temporary folder (<catalog>.tmp/ inside a local warehouse;
+    # for an in-memory database, .tmp/ in the working directory, where it spills large sorts).
+    spill = os.path.join(os.path.abspath(str(temp)), "") if temp else allowed
+    if external or not locked or not all(str(d).startswith((allowed, spill)) for d in directories):
         raise PermissionError(
             f"the DuckDB database of {root} is open in this process with other file access "
             f"settings (external access {external}, allowed {directories}): close that connection first"

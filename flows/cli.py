@@ -20,6 +20,7 @@ from flows.commands import UserError
 from flows.commands.evaluate import cmd_bench, cmd_eval, cmd_train
 from flows.commands.run import cmd_backfill, cmd_report, cmd_run, cmd_serve
 from flows.commands.sql import EXAMPLE_QUERY, cmd_sql
+from flows.commands.warehouse import cmd_history, cmd_rollback, cmd_vacuum
 from flows.settings import TAGGERS, SettingsError
 
 # (stage, help, description, what --dataset is) of each `stancewire eval` command.
@@ -127,7 +128,7 @@ def _add_run(sub: Subparsers) -> None:
     run.add_argument(
         "--inbox", type=Path, help="folder of .txt/.jsonl/.html articles (default data/samples/)"
     )
-    run.add_argument("--warehouse", type=Path, help="output folder (default data/warehouse/)")
+    run.add_argument("--warehouse", help="output folder or s3://bucket/prefix (default data/warehouse/)")
     run.add_argument("--date", type=_date, help="run date, YYYY-MM-DD (default today)")
     run.add_argument("--chunk-size", type=int, help="articles per chunk (default 200)")
     run.add_argument(
@@ -168,7 +169,9 @@ def _add_backfill(sub: Subparsers) -> None:
         "--from", dest="date_from", type=_date, required=True, help="first date, YYYY-MM-DD"
     )
     backfill.add_argument("--to", dest="date_to", type=_date, required=True, help="last date, YYYY-MM-DD")
-    backfill.add_argument("--warehouse", type=Path, help="warehouse folder (default data/warehouse/)")
+    backfill.add_argument(
+        "--warehouse", help="warehouse folder or s3://bucket/prefix (default data/warehouse/)"
+    )
     _add_tagger(backfill)
 
 
@@ -183,7 +186,7 @@ def _add_sql(sub: Subparsers) -> None:
     sql.add_argument(
         "query", nargs="?", help=f'SQL or the path of a .sql file, e.g. "{EXAMPLE_QUERY}"; none: a shell'
     )
-    sql.add_argument("--warehouse", type=Path, help="warehouse folder (default data/warehouse/)")
+    sql.add_argument("--warehouse", help="warehouse folder or s3://bucket/prefix (default data/warehouse/)")
     sql.add_argument(
         "--format", choices=("table", "csv", "json", "parquet"), default="table", help="output format"
     )
@@ -200,7 +203,9 @@ def _add_report(sub: Subparsers) -> None:
         "marked). The page works offline.",
     )
     report.add_argument("--date", type=_date, help="run date, YYYY-MM-DD (default: the latest run)")
-    report.add_argument("--warehouse", type=Path, help="warehouse folder (default data/warehouse/)")
+    report.add_argument(
+        "--warehouse", help="warehouse folder or s3://bucket/prefix (default data/warehouse/)"
+    )
 
 
 def _add_eval(sub: Subparsers) -> None:
@@ -253,7 +258,7 @@ def _add_serve(sub: Subparsers) -> None:
     serve.add_argument("--timezone", default="UTC", help="IANA time zone of the schedule (default UTC)")
     serve.add_argument("--name", default="nightly", help="deployment name (default nightly)")
     serve.add_argument("--inbox", type=Path, help="folder of articles (default data/samples/)")
-    serve.add_argument("--warehouse", type=Path, help="output folder (default data/warehouse/)")
+    serve.add_argument("--warehouse", help="output folder or s3://bucket/prefix (default data/warehouse/)")
 
 
 def _add_train(sub: Subparsers) -> None:
@@ -291,6 +296,50 @@ def _add_train(sub: Subparsers) -> None:
     train_stance.add_argument("--epochs", type=int, default=3, help="minilm: epochs (default 3)")
 
 
+WAREHOUSE_HELP = "warehouse folder or s3://bucket/prefix (default data/warehouse/)"
+
+
+def _add_history(sub: Subparsers) -> None:
+    history = sub.add_parser(
+        "history",
+        help="list the runs and the table versions each left published",
+        description="List the runs, oldest first, with the Delta version of every table each left "
+        "published; * marks the state readers see now.",
+    )
+    history.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    history.add_argument("--limit", type=int, default=0, help="only the latest N runs")
+
+
+def _add_rollback(sub: Subparsers) -> None:
+    rollback = sub.add_parser(
+        "rollback",
+        help="restore every table to the state after an earlier run",
+        description="Restore every table to the state after a given run, in one recorded step (a "
+        "runs row, mode rollback): the SQL views follow at once. Later runs stay in history, and a "
+        "rollback can itself be rolled back (--to-run the run before it).",
+    )
+    rollback.add_argument("--date", type=_date, help="the state after this run date's last run")
+    rollback.add_argument("--to-run", help="the state after this run (an id from `stancewire history`)")
+    rollback.add_argument("--warehouse", help=WAREHOUSE_HELP)
+
+
+def _add_vacuum(sub: Subparsers) -> None:
+    vacuum = sub.add_parser(
+        "vacuum",
+        help="list (or, with --apply, remove) files no kept run needs",
+        description="List the table files that no run of the last --keep-days days needs (nor the "
+        "published state): replaced or restored-away files, files a killed run moved in but never "
+        "committed, and a killed writer's partial files (*.parquet#1). A dry run unless --apply; "
+        "rollback cannot go back past what a vacuum removed.",
+    )
+    vacuum.add_argument(
+        "--keep-days", type=int, default=7, help="keep what the last N days' runs need (default 7)"
+    )
+    vacuum.add_argument("--apply", action="store_true", help="remove the files (default: only list them)")
+    vacuum.add_argument("--show", type=int, default=10, help="file names listed per table (default 10)")
+    vacuum.add_argument("--warehouse", help=WAREHOUSE_HELP)
+
+
 # Each command: the function that adds its arguments, and the one that runs it (in help order).
 COMMANDS: dict[str, tuple[Callable[[Subparsers], None], Callable[[argparse.Namespace], int]]] = {
     "run": (_add_run, cmd_run),
@@ -300,6 +349,9 @@ COMMANDS: dict[str, tuple[Callable[[Subparsers], None], Callable[[argparse.Names
     "eval": (_add_eval, cmd_eval),
     "bench": (_add_bench, cmd_bench),
     "serve": (_add_serve, cmd_serve),
+    "history": (_add_history, cmd_history),
+    "rollback": (_add_rollback, cmd_rollback),
+    "vacuum": (_add_vacuum, cmd_vacuum),
     "train": (_add_train, cmd_train),
 }
 

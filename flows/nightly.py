@@ -134,6 +134,7 @@ def run_pipeline(settings: Settings, source: Source, run_date: date, *, rebuild:
                 from flows.report import vega_bundle
 
                 make_offline(warehouse.reports_dir / "data_docs", VENDOR_DIR / "data_docs", vega_bundle)
+                warehouse.upload_reports("data_docs")
 
 
 def _ingest_new(ctx: RunContext, names: list[str]) -> RunSummary:
@@ -271,7 +272,7 @@ def _today() -> date:
 )
 def nightly(
     inbox: Path | None = None,
-    warehouse: Path | None = None,
+    warehouse: Path | str | None = None,
     run_date: date | None = None,
     chunk_size: int | None = None,
     rebuild: bool = False,
@@ -300,7 +301,7 @@ def nightly(
 def backfill(
     date_from: date,
     date_to: date,
-    warehouse: Path | None = None,
+    warehouse: Path | str | None = None,
     tagger: str | None = None,
 ) -> BackfillSummary:
     """Rebuild every run date from ``date_from`` to ``date_to`` (inclusive) that has published
@@ -321,7 +322,7 @@ def backfill(
     for day in dates:
         if day in done:
             continue
-        nightly(warehouse=store.root, run_date=day, rebuild=True, tagger=tagger)
+        nightly(warehouse=str(store.root), run_date=day, rebuild=True, tagger=tagger)
         store.mark_backfilled(date_from, date_to, day)
         rebuilt.append(day)
     store.finish_backfill(date_from, date_to)

@@ -23,8 +23,8 @@ class RunSummary:
 
     run_id: str
     run_date: date
-    warehouse: Path
-    catalog: Path
+    warehouse: str | Path
+    catalog: Path | None
     reports: Path
     counts: dict[str, int]
 
@@ -74,6 +74,7 @@ def runs_row(
                 "n_stances": counts.get("stances", 0),
                 "status": "succeeded",
                 "mode": ctx.mode,
+                "table_versions": None,  # filled in by the publish (flows.storage.Warehouse.publish)
             }
         ],
         with_run_id=True,

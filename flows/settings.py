@@ -8,7 +8,7 @@ environment variable or by the command line.
 | setting | environment variable | default |
 | --- | --- | --- |
 | inbox | ``STANCEWIRE_INBOX`` | ``data/samples/`` |
-| warehouse | ``STANCEWIRE_WAREHOUSE`` | ``data/warehouse/`` |
+| warehouse: a folder or an object store prefix ``s3://bucket/prefix`` (credentials, region and endpoint from the standard ``AWS_*`` variables; ``AWS_ALLOW_HTTP=true`` for an endpoint without TLS) | ``STANCEWIRE_WAREHOUSE`` | ``data/warehouse/`` |
 | reference data | ``STANCEWIRE_REFERENCE`` | ``data/reference/`` |
 | trained models | ``STANCEWIRE_MODELS`` | ``data/models/`` |
 | expectation suites | (fixed) | ``expectations/`` |
@@ -143,6 +143,19 @@ def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
     return value
 
 
+def _location(name: str, default: Path) -> Path | str:
+    """A folder, or an object store URI (``s3://bucket/prefix``) kept as it is."""
+    raw = os.environ.get(name)
+    return _as_location(raw) if raw else default
+
+
+def _as_location(value: object) -> Path | str:
+    text = str(value)
+    if "://" in text:
+        return text.rstrip("/")
+    return Path(text).expanduser().resolve()
+
+
 def _path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -153,7 +166,7 @@ class Settings:
     """Everything a run needs to know about where things are and how big a chunk is."""
 
     inbox: Path
-    warehouse: Path
+    warehouse: Path | str  # a folder, or an s3:// URI
     reference_dir: Path
     models_dir: Path
     expectations_dir: Path
@@ -171,7 +184,9 @@ class Settings:
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
         clean = {k: v for k, v in changes.items() if v is not None}
-        for key in ("inbox", "warehouse", "reference_dir", "models_dir", "expectations_dir"):
+        if "warehouse" in clean:
+            clean["warehouse"] = _as_location(clean["warehouse"])
+        for key in ("inbox", "reference_dir", "models_dir", "expectations_dir"):
             if key in clean:
                 clean[key] = Path(str(clean[key])).expanduser().resolve()
         return replace(self, **clean)  # type: ignore[arg-type]
@@ -185,7 +200,7 @@ def load_settings() -> Settings:
     """Settings from the environment, with the defaults in the table above."""
     return Settings(
         inbox=_path("STANCEWIRE_INBOX", PROJECT_ROOT / "data" / "samples"),
-        warehouse=_path("STANCEWIRE_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse"),
+        warehouse=_location("STANCEWIRE_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse"),
         reference_dir=_path("STANCEWIRE_REFERENCE", PROJECT_ROOT / "data" / "reference"),
         models_dir=_path("STANCEWIRE_MODELS", PROJECT_ROOT / "data" / "models"),
         expectations_dir=PROJECT_ROOT / "expectations",

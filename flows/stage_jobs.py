@@ -51,7 +51,7 @@ class StageJob:
     """One stage of one chunk: everything a worker process needs, and nothing it cannot pickle."""
 
     stage: str  # CLEANUP, SENTENCES or STANCES
-    warehouse: Path
+    warehouse: str | Path
     run_id: str
     run_date: date
     part: str

@@ -78,7 +78,7 @@ class StopOnSignal:
         self.signum: int | None = None
         self._raised = False  # RunStopped raised in the main thread
         self._signalled_at = 0.0
-        self._manifest_before: bytes | None = None
+        self._published_before: str | None = None
         self._handlers: dict[int, Any] = {}
         self._old_wakeup_fd = -1
         self._pipe = (-1, -1)
@@ -87,7 +87,7 @@ class StopOnSignal:
     def __enter__(self) -> StopOnSignal:
         if threading.current_thread() is not threading.main_thread():
             return self
-        self._manifest_before = _read_bytes(self._store.manifest_path)
+        self._published_before = self._published_run()
         _start_quiet_resource_tracker()
         read_end, write_end = os.pipe()
         os.set_blocking(write_end, False)  # set_wakeup_fd requires it; the watcher blocks on read_end
@@ -121,6 +121,13 @@ class StopOnSignal:
         for fd in self._pipe:
             os.close(fd)
         self._active = False
+
+    def _published_run(self) -> str | None:
+        """The run whose ``runs`` row readers see now (what a stop compares with its start)."""
+        try:
+            return Warehouse(self._store.root).published().run_id
+        except Exception:  # a warehouse not made yet, or not readable: nothing published
+            return None
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         """The Python handler (main thread): start the stop, and unwind the run the first time.
@@ -172,7 +179,7 @@ class StopOnSignal:
         # Forced, the flow's `with warehouse.lock(...)` has not unwound; otherwise it has, and
         # this process holds no lock any more (nothing to do).
         self._store.write_lock.release_own()
-        published = _read_bytes(self._store.manifest_path) != self._manifest_before
+        published = self._published_run() != self._published_before
         outcome = (
             "its output had been published before the signal" if published else "nothing of it was published"
         )

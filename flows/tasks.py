@@ -142,9 +142,7 @@ def _quarantine(ctx: RunContext, files: list[RawFile], rejects: pd.DataFrame) ->
     """``rejects`` with the warehouse path each rejected file's bytes were copied to (or none)."""
     by_name = {f.rel_path: f.data for f in files}
     quarantined = [
-        None
-        if reason in NOT_QUARANTINED
-        else str(ctx.warehouse.quarantine(ctx.run_date, path, by_name[path]).relative_to(ctx.warehouse.root))
+        None if reason in NOT_QUARANTINED else ctx.warehouse.quarantine(ctx.run_date, path, by_name[path])
         for path, reason in zip(rejects["source_path"], rejects["reason"], strict=True)
     ]
     return rejects.assign(quarantined_path=pd.Series(quarantined, index=rejects.index, dtype="str"))

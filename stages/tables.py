@@ -40,7 +40,7 @@ REJECT_REASONS: tuple[str, ...] = (
 # speech, and a statement credited with "according to"
 ATTRIBUTION_KINDS: tuple[str, ...] = ("direct", "indirect", "mixed", "according_to")
 RUN_STATUSES: tuple[str, ...] = ("succeeded",)
-RUN_MODES: tuple[str, ...] = ("nightly", "rebuild")
+RUN_MODES: tuple[str, ...] = ("nightly", "rebuild", "rollback", "migrate")
 BOOLEANS: tuple[bool, ...] = (True, False)
 
 STRING = pa.string()
@@ -416,8 +416,18 @@ DECLARED: tuple[Table, ...] = (
             Column(
                 "mode",
                 STRING,
-                "nightly (new inbox files) or rebuild (a run date reprocessed from its articles)",
+                "nightly (new inbox files), rebuild (a run date reprocessed from its articles), "
+                "rollback (every table set back to an earlier run's versions) or migrate (the "
+                "warehouse converted to Delta Lake)",
                 allowed=RUN_MODES,
+            ),
+            Column(
+                "table_versions",
+                STRING,
+                "the Delta version of every other table this run left published, as JSON "
+                '({"articles": 3, ...}): what readers read; set by the publish itself, after '
+                "those tables' commits (null in rows written before Delta Lake)",
+                nullable=True,
             ),
         ),
     ),

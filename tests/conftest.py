@@ -68,3 +68,104 @@ def sample_warehouse(prefect_harness: None, tmp_path_factory: pytest.TempPathFac
     root = tmp_path_factory.mktemp("sample-warehouse")
     nightly(inbox=PROJECT_ROOT / "data" / "samples", warehouse=root, run_date=date(2026, 11, 29))
     return root
+
+
+def _stage_runs_row(store: Any, run_id: str, day: date) -> None:
+    """Stage a bare ``runs`` row (no counts) for ``run_id``, as every run stages one."""
+    from datetime import UTC, datetime
+
+    from stages.schemas import frame
+
+    started = datetime(day.year, day.month, day.day, 1, tzinfo=UTC)
+    row: dict[str, Any] = {"started_at": started, "finished_at": started, "inbox": "inbox"}
+    row |= {"status": "succeeded", "mode": "nightly"}
+    row |= {f"n_{k}": 0 for k in ("files", "skipped", "articles", "rejects", "sentences", "stances")}
+    store.write_part(run_id, "runs", day, frame("runs", [row]), "all")
+
+
+@pytest.fixture(scope="session")
+def publish_night() -> Any:
+    """``publish(store, run_id, day, tables, replace=())``: publish staged tables as a run does, its
+    ``runs`` row committed last (a bare one staged here unless the test staged its own)."""
+
+    def publish(
+        store: Any, run_id: str, day: date, tables: list[str], replace: tuple[str, ...] | list[str] = ()
+    ) -> None:
+        if not store.staged_parts(run_id, "runs"):
+            _stage_runs_row(store, run_id, day)
+        store.publish(run_id, day, [*tables, "runs"], replace=replace)
+
+    return publish
+
+
+S3_BUCKET = "stancewire-test"
+
+
+# A moto S3 server in a child process of its own: delta-rs holds the GIL during some of its S3
+# requests, which a server thread in the test's own process would then wait for (a deadlock
+# until the request times out). It prints its port, and stops when its stdin closes.
+MOTO_SERVER = """
+import sys
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()
+server.stop()
+"""
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """A moto S3 server on 127.0.0.1 (a free port) for the whole session, with one bucket; the
+    standard AWS variables point this process and its children at it. Yields the endpoint."""
+    import os
+    import subprocess
+    import sys
+
+    server = subprocess.Popen(
+        [sys.executable, "-c", MOTO_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None
+    endpoint = f"http://127.0.0.1:{int(server.stdout.readline())}"
+    saved = {k: os.environ.get(k) for k in S3_ENVIRONMENT}
+    os.environ.update({**S3_ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint})
+    try:
+        import boto3
+
+        boto3.client("s3").create_bucket(Bucket=S3_BUCKET)
+        yield endpoint
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        assert server.stdin is not None
+        server.stdin.close()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+# What the tests' S3 clients (botocore, s3fs, delta-rs) read; the endpoint is the moto server's.
+S3_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ALLOW_HTTP": "true",
+    "AWS_ENDPOINT_URL": "",
+}
+
+
+@pytest.fixture(params=["local", "s3"])
+def store_root(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """A fresh warehouse root: a local folder, then an ``s3://`` prefix on the moto server."""
+    if request.param == "local":
+        return tmp_path / "wh"
+    request.getfixturevalue("s3_server")
+    import uuid
+
+    return f"s3://{S3_BUCKET}/{uuid.uuid4().hex[:12]}"

@@ -48,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         summary = nightly(
             inbox=settings.inbox,
-            warehouse=settings.warehouse,
+            warehouse=str(settings.warehouse),
             run_date=args.date,  # None: today
             chunk_size=settings.chunk_size,
             rebuild=args.rebuild,
@@ -62,7 +62,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{counts['rejects']} rejects, {counts['sentences']} sentences, {counts['stances']} stances"
         )
         print(f"tables:   {summary.warehouse}/<table>/run_date={summary.run_date}/")
-        print(f"duckdb:   {summary.catalog}")
+        print(
+            f"duckdb:   {summary.catalog or 'views made by stancewire sql (an S3 warehouse has no catalog file)'}"
+        )
         print(f"reports:  {summary.reports / 'data_docs' / 'index.html'}")
         print(f'example:  stancewire sql "{EXAMPLE_QUERY}"')
     return 0
@@ -84,7 +86,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         summary = backfill(
             date_from=args.date_from,
             date_to=args.date_to,
-            warehouse=settings.warehouse,
+            warehouse=str(settings.warehouse),
             tagger=args.tagger or settings.tagger,
         )
         print(

@@ -127,7 +127,7 @@ def write_result(table: Any, fmt: str, output: Path | None) -> None:
         output.write_text(text + "\n", encoding="utf-8")
 
 
-def shell(con: Any, warehouse: Path) -> int:
+def shell(con: Any, warehouse: str | Path) -> int:
     """A small read-only SQL shell: statements end with ';', `.tables` lists the views, `.quit` leaves."""
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())

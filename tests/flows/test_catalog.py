@@ -61,7 +61,9 @@ ROE = (None, "Jane Roe", None)
 LAVROV = ("RUS", "Sergei Lavrov", None)
 
 
-def test_entity_dyads_counts_every_stance_row_by_named_pair_and_day(tmp_path: Path) -> None:
+def test_entity_dyads_counts_every_stance_row_by_named_pair_and_day(
+    tmp_path: Path, publish_night: Any
+) -> None:
     store = Warehouse(tmp_path)
     store.begin(RUN)
     articles = [
@@ -79,7 +81,7 @@ def test_entity_dyads_counts_every_stance_row_by_named_pair_and_day(tmp_path: Pa
     ]
     store.write_part(RUN, "articles", DAY, frame("articles", articles), "p0")
     store.write_part(RUN, "stances", DAY, frame("stances", rows), "p0")
-    store.publish(RUN, DAY, ["articles", "stances"])
+    publish_night(store, RUN, DAY, ["articles", "stances"])
     store.refresh_catalog()
     with store.connect() as con:
         got = con.sql(
@@ -96,12 +98,12 @@ def test_entity_dyads_counts_every_stance_row_by_named_pair_and_day(tmp_path: Pa
     assert comment == [(READY_VIEWS["entity_dyads"][1],)], "the view carries its description"
 
 
-def test_entity_dyads_is_empty_without_stances(tmp_path: Path) -> None:
+def test_entity_dyads_is_empty_without_stances(tmp_path: Path, publish_night: Any) -> None:
     store = Warehouse(tmp_path)
     store.begin(RUN)
     store.write_part(RUN, "articles", DAY, frame("articles", [article(A, None)]), "p0")
     store.write_part(RUN, "stances", DAY, frame("stances", []), "p0")
-    store.publish(RUN, DAY, ["articles", "stances"])
+    publish_night(store, RUN, DAY, ["articles", "stances"])
     store.refresh_catalog()
     with store.connect() as con:
         assert con.sql("select count(*) from entity_dyads").fetchall() == [(0,)]

@@ -53,7 +53,7 @@ def test_user_mistakes_are_one_line(
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
+def warehouse(tmp_path: Path, publish_night: Any) -> Path:
     wh = Warehouse(tmp_path / "wh")
     wh.begin("r1")
     frame = pd.DataFrame(
@@ -67,9 +67,9 @@ def warehouse(tmp_path: Path) -> Path:
         }
     )
     wh.write_part("r1", "rejects", date(2026, 11, 29), frame, "00000")
-    wh.publish("r1", date(2026, 11, 29), ["rejects"], replace=["rejects"])
+    publish_night(wh, "r1", date(2026, 11, 29), ["rejects"], replace=["rejects"])
     wh.refresh_catalog()
-    return wh.root
+    return wh.location.local
 
 
 def test_sql_formats(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,19 +9,20 @@ server is one of the processes that must not outlive the run.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from flows.settings import PROJECT_ROOT
 from flows.stopping import UNWIND_SECONDS
+from flows.storage import Warehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -95,8 +96,7 @@ def test_sigterm_mid_run_stops_it_cleanly_and_the_next_run_publishes(
     warehouse = tmp_path / "wh"
     code, err, _ = finish(start_run(write_inbox(tmp_path / "first", seed_bytes, range(1)), warehouse, FIRST))
     assert code == 0, err[-2000:]
-    manifest = warehouse / "_manifest.json"
-    published = manifest.read_bytes()
+    published = Warehouse(warehouse).published()
 
     # Many small chunks: the run is still ingesting and tagging when it is stopped.
     big = write_inbox(tmp_path / "big", seed_bytes, range(1, 401))
@@ -123,7 +123,7 @@ def test_sigterm_mid_run_stops_it_cleanly_and_the_next_run_publishes(
     assert took < 10, f"{took:.1f} s from SIGTERM to exit"
     assert code == 128 + signal.SIGTERM, err[-2000:]
     assert err.strip().splitlines()[-1] == "stancewire: run stopped by SIGTERM; nothing of it was published"
-    assert manifest.read_bytes() == published, "nothing of the stopped run is visible"
+    assert Warehouse(warehouse).published() == published, "nothing of the stopped run is visible"
     assert not (warehouse / ".lock").exists(), "the write lock is released"
 
     # The next run removes what the stopped one staged and publishes.
@@ -131,9 +131,9 @@ def test_sigterm_mid_run_stops_it_cleanly_and_the_next_run_publishes(
         start_run(write_inbox(tmp_path / "next", seed_bytes, range(401, 402)), warehouse, THIRD)
     )
     assert code == 0, err[-2000:]
-    files = json.loads(manifest.read_text())["files"]
-    assert any(f"run_date={THIRD}" in f for f in files["articles"])
-    assert not any(f"run_date={SECOND}" in f for names in files.values() for f in names)
+    after = Warehouse(warehouse)
+    assert after.run_dates("articles") == [date.fromisoformat(FIRST), date.fromisoformat(THIRD)]
+    assert not any(date.fromisoformat(SECOND) in after.run_dates(t) for t in ("sentences", "stances"))
     assert not (warehouse / "_staging").exists() and not (warehouse / ".lock").exists()
 
 
@@ -148,8 +148,7 @@ STAND_IN = textwrap.dedent(
     from flows.storage import Warehouse
 
     store, stuck = Warehouse(Path(sys.argv[1])), sys.argv[2] == "stuck"
-    store.root.mkdir(parents=True, exist_ok=True)
-    (store.root / "_manifest.json").write_text('{"files": {}}')
+    Path(sys.argv[1]).mkdir(parents=True, exist_ok=True)
     with StopOnSignal(store), store.lock("stand-in"):
         child = subprocess.Popen(["sleep", "600"])
         announced = False

@@ -34,8 +34,8 @@ def outside(sample_warehouse: Path) -> Iterator[Path]:
     copy of a committed Parquet file, a CSV and a text file that all carry ``SECRET``."""
     folder = sample_warehouse.with_name(sample_warehouse.name + "-other")
     folder.mkdir()
-    committed = Warehouse(sample_warehouse).manifest()["articles"][0]
-    shutil.copyfile(sample_warehouse / committed, folder / "x.parquet")
+    committed = Warehouse(sample_warehouse).view_files()["articles"][0]
+    shutil.copyfile(committed, folder / "x.parquet")
     pd.DataFrame({"word": [SECRET]}).to_parquet(folder / "secret.parquet")
     (folder / "x.csv").write_text(f"word\n{SECRET}\n", encoding="utf-8")
     (folder / "x.txt").write_text(SECRET, encoding="utf-8")

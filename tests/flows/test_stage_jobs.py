@@ -49,7 +49,7 @@ def staged(root: Path, articles: pd.DataFrame, part: str = "p0") -> Warehouse:
     return store
 
 
-def run_chunk(runner: StageRunner, root: Path, part: str = "p0", **cleanup: Any) -> list[Any]:
+def run_chunk(runner: StageRunner, root: str | Path, part: str = "p0", **cleanup: Any) -> list[Any]:
     written = []
     for stage in (CLEANUP, SENTENCES, STANCES):
         extra = cleanup if stage == CLEANUP else {}
@@ -97,10 +97,10 @@ def test_worker_processes_stage_the_same_rows_as_this_process(
 
 
 def test_a_rebuild_job_reads_the_committed_articles_and_stages_no_rejects(
-    articles: pd.DataFrame, resources: Any, tmp_path: Path
+    articles: pd.DataFrame, resources: Any, tmp_path: Path, publish_night: Any
 ) -> None:
     store = staged(tmp_path, articles, "nightly")
-    store.publish(RUN, DAY, ["articles"])
+    publish_night(store, RUN, DAY, ["articles"])
     committed = store.committed_files("articles", DAY)
     rebuild = "20261130-000000-jobs0001"
     store.begin(rebuild)
@@ -112,7 +112,7 @@ def test_a_rebuild_job_reads_the_committed_articles_and_stages_no_rejects(
 
 
 def test_a_stances_job_gives_the_lookup_each_articles_day(
-    articles: pd.DataFrame, resources: Any, tmp_path: Path
+    articles: pd.DataFrame, resources: Any, tmp_path: Path, publish_night: Any
 ) -> None:
     """The day asked is the article's published_at date (nightly: its staged articles; a rebuild:
     the committed file), else the run date; the lookup's roles land in the stances rows."""
@@ -133,7 +133,7 @@ def test_a_stances_job_gives_the_lookup_each_articles_day(
 
     asked.clear()
     store = staged(tmp_path / "rebuild", articles)
-    store.publish(RUN, DAY, ["articles"])
+    publish_night(store, RUN, DAY, ["articles"])
     rebuild = "20261130-000000-jobs0001"
     store.begin(rebuild)
     for stage in (CLEANUP, SENTENCES, STANCES):

@@ -63,6 +63,7 @@ def good(seed_bytes: bytes, resources) -> dict[str, pd.DataFrame]:  # type: igno
                 "n_stances": len(stances),
                 "status": "succeeded",
                 "mode": "nightly",
+                "table_versions": '{"articles":1}',
             }
         ]
     )

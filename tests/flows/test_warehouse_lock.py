@@ -37,20 +37,20 @@ def test_one_writer_at_a_time_and_the_lock_is_released_on_exit(tmp_path: Path) -
         assert "\n" not in str(err.value), "one line"
         with pytest.raises(WarehouseBusy, match=busy("run-1", os.getpid(), tmp_path)), wh.lock("run-2"):
             pass
-    assert not wh.write_lock.path.exists(), "released on exit"
+    assert not Path(wh.write_lock.path).exists(), "released on exit"
     assert wh.write_lock.holder() is None
     wh.ensure_free()
     with wh.lock("run-3"):
-        assert json.loads(wh.write_lock.path.read_text())["owner"] == "run-3"
+        assert json.loads(Path(wh.write_lock.path).read_text())["owner"] == "run-3"
 
 
 def test_two_warehouses_of_one_process_exclude_each_other(tmp_path: Path) -> None:
     first, second = Warehouse(tmp_path), Warehouse(tmp_path)
     with first.lock("first"):
-        details = first.write_lock.path.read_bytes()
+        details = Path(first.write_lock.path).read_bytes()
         with pytest.raises(WarehouseBusy, match=busy("first", os.getpid(), tmp_path)), second.lock("second"):
             pass
-        assert first.write_lock.path.read_bytes() == details, (
+        assert Path(first.write_lock.path).read_bytes() == details, (
             "a contender does not touch the holder's details"
         )
     second_holds = pytest.raises(WarehouseBusy, match=busy("second", os.getpid(), tmp_path))
@@ -113,7 +113,7 @@ def test_release_own_lets_the_lock_go_once(tmp_path: Path) -> None:
     other.write_lock.release_own()  # holds nothing: does nothing
     with wh.lock("run"):
         other.write_lock.release_own()  # a forced stop, through another Warehouse of the process
-        assert not wh.write_lock.path.exists() and wh.write_lock.holder() is None
+        assert not Path(wh.write_lock.path).exists() and wh.write_lock.holder() is None
         unrelated = open(os.devnull, "rb")  # noqa: SIM115 - may reuse the released descriptor's number
     with unrelated:
         os.fstat(unrelated.fileno())  # still open: the block's own release closed nothing else
