@@ -20,7 +20,7 @@ from flows.commands import UserError
 from flows.commands.evaluate import cmd_bench, cmd_eval, cmd_train
 from flows.commands.run import cmd_backfill, cmd_report, cmd_run, cmd_serve
 from flows.commands.sql import EXAMPLE_QUERY, cmd_sql
-from flows.commands.warehouse import cmd_history, cmd_rollback, cmd_vacuum
+from flows.commands.warehouse import cmd_history, cmd_migrate, cmd_rollback, cmd_vacuum
 from flows.settings import TAGGERS, SettingsError
 
 # (stage, help, description, what --dataset is) of each `stancewire eval` command.
@@ -340,6 +340,16 @@ def _add_vacuum(sub: Subparsers) -> None:
     vacuum.add_argument("--warehouse", help=WAREHOUSE_HELP)
 
 
+def _add_migrate(sub: Subparsers) -> None:
+    migrate = sub.add_parser(
+        "migrate",
+        help="convert a warehouse of the layout before Delta Lake (_manifest.json) in place",
+        description="Convert a warehouse written before Delta Lake (Parquet files named by "
+        "_manifest.json) into Delta tables in place, losing nothing; safe to run again if stopped.",
+    )
+    migrate.add_argument("--warehouse", help=WAREHOUSE_HELP)
+
+
 # Each command: the function that adds its arguments, and the one that runs it (in help order).
 COMMANDS: dict[str, tuple[Callable[[Subparsers], None], Callable[[argparse.Namespace], int]]] = {
     "run": (_add_run, cmd_run),
@@ -352,6 +362,7 @@ COMMANDS: dict[str, tuple[Callable[[Subparsers], None], Callable[[argparse.Names
     "history": (_add_history, cmd_history),
     "rollback": (_add_rollback, cmd_rollback),
     "vacuum": (_add_vacuum, cmd_vacuum),
+    "migrate": (_add_migrate, cmd_migrate),
     "train": (_add_train, cmd_train),
 }
 

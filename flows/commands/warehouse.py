@@ -1,6 +1,7 @@
 """The warehouse's own commands: ``history`` (runs and the table versions each left published),
 ``rollback`` (every table back to the state after an earlier run, in one recorded step),
-and ``vacuum`` (files no kept run needs, and a killed writer's partial files; a dry run by default)."""
+``vacuum`` (files no kept run needs, and a killed writer's partial files; a dry run by default)
+and ``migrate`` (a warehouse of the layout before Delta Lake, converted in place)."""
 
 from __future__ import annotations
 
@@ -69,4 +70,21 @@ def cmd_vacuum(args: argparse.Namespace) -> int:
             print(f"    {name}")
     if not args.apply and total:
         print("(a dry run: --apply removes them)")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from flows.migrate import NothingToMigrate, migrate
+
+    root = load_settings().with_overrides(warehouse=args.warehouse).warehouse
+    if not isinstance(root, Path):
+        raise UserError("only a local folder can hold a warehouse of the layout before Delta Lake")
+    try:
+        done = migrate(root)
+    except NothingToMigrate as err:
+        raise UserError(str(err)) from None
+    rows = ", ".join(f"{t} {n}" for t, n in done.rows.items() if n)
+    print(f"migrated {root} to Delta Lake ({done.files} files; rows: {rows}); recorded as {done.run_id}")
     return 0
