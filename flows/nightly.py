@@ -103,7 +103,7 @@ def run_pipeline(settings: Settings, source: Source, run_date: date, *, rebuild:
     """
     mode = REBUILD if rebuild else NIGHTLY
     names = [] if rebuild else source.list()
-    warehouse = Warehouse(settings.warehouse)
+    warehouse = Warehouse(settings.warehouse, settings.lease_seconds)
     started_at = datetime.now(UTC).replace(microsecond=0)
     run_id = make_run_id(run_date, started_at, source, [mode, *names])
     with warehouse.lock(run_id):

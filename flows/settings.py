@@ -21,6 +21,7 @@ environment variable or by the command line.
 | largest article (bytes of a file or a JSON line) | ``STANCEWIRE_MAX_ARTICLE_BYTES`` | 10 MiB |
 | largest JSON-lines file, and most a ``.jsonl.gz`` may decompress to | ``STANCEWIRE_MAX_FILE_BYTES`` | 256 MiB |
 | longest sentence: one without an end within this many characters is cut into pieces at word boundaries (``sentences.cut_at_limit``), so no sentence costs the tagger more than a bounded amount | ``STANCEWIRE_MAX_SENTENCE_CHARS`` | 2,000 |
+| the writer's lease on S3: how long a lease lasts without renewal (renewed every quarter of it), so how long a killed run's warehouse stays busy | ``STANCEWIRE_LEASE_SECONDS`` | 60 |
 | near-duplicate lookback: a night's articles are matched against the published articles of this many latest run dates up to its own (0: within the night only; each article of the window holds ~440 bytes of memory) | ``STANCEWIRE_NEAR_DUPLICATE_DAYS`` | 7 |
 """
 
@@ -180,6 +181,7 @@ class Settings:
     near_duplicate_days: int = 7
     attribution: bool = True
     tagger: str = "model"
+    lease_seconds: int = 60
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
@@ -214,4 +216,5 @@ def load_settings() -> Settings:
         near_duplicate_days=_int("STANCEWIRE_NEAR_DUPLICATE_DAYS", 7, minimum=0),
         attribution=_flag("STANCEWIRE_ATTRIBUTION", True),
         tagger=_choice("STANCEWIRE_TAGGER", TAGGERS, "model"),
+        lease_seconds=_int("STANCEWIRE_LEASE_SECONDS", 60, minimum=2),
     )

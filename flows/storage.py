@@ -45,7 +45,7 @@ import pyarrow as pa
 
 from flows.catalog import Catalog
 from flows.delta_tables import PARTITION, DataFile, DeltaTables, storage_schema
-from flows.lease import Lease
+from flows.lease import LEASE_SECONDS, Lease
 from flows.location import Location
 
 # WarehouseBusy is raised by Warehouse.lock: importable from here, as callers know the Warehouse.
@@ -122,12 +122,13 @@ class Warehouse:
     """A warehouse: staged writes, publishing, recovery, rollback and reads of its Delta tables, its
     reports, quarantine and backfill progress; its lock and catalog are parts of their own."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, lease_seconds: int = LEASE_SECONDS) -> None:
+        """``lease_seconds``: how long the writer's lease on S3 lasts unrenewed (``flows.lease``)."""
         self.location = Location(root)
         self.root: str | Path = self.location.root
         self.tables = DeltaTables(self.location)
         self.write_lock: WriteLock | Lease = (
-            WriteLock(self.location.local) if self.location.is_local else Lease(self.location)
+            WriteLock(self.location.local) if self.location.is_local else Lease(self.location, lease_seconds)
         )
         self.catalog = Catalog(self.location)
         self._published: Published | None = None

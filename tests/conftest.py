@@ -8,6 +8,7 @@ Markers (pyproject.toml): a test that runs the real Prefect flow, in this proces
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -101,13 +102,38 @@ def publish_night() -> Any:
 S3_BUCKET = "stancewire-test"
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# What the tests' S3 clients (botocore, s3fs, delta-rs) read, set for the whole session when this
+# file is imported: the processes a run starts (the stage workers' fork server, started once per
+# session) keep the environment they were started with, so it must hold the S3 server's address
+# before any of them starts. The server itself starts on that port only for tests that ask.
+S3_PORT = _free_port()
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ALLOW_HTTP": "true",
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{S3_PORT}",
+    }
+)
+
+
 # A moto S3 server in a child process of its own: delta-rs holds the GIL during some of its S3
 # requests, which a server thread in the test's own process would then wait for (a deadlock
 # until the request times out). It prints its port, and stops when its stdin closes.
 MOTO_SERVER = """
 import sys
 from moto.server import ThreadedMotoServer
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(sys.argv[1]), verbose=False)
 server.start()
 print(server.get_host_and_port()[1], flush=True)
 sys.stdin.read()
@@ -118,46 +144,31 @@ server.stop()
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:
     """A moto S3 server on 127.0.0.1 (a free port) for the whole session, with one bucket; the
-    standard AWS variables point this process and its children at it. Yields the endpoint."""
-    import os
+    standard AWS variables (set above) point this process and its children at it. Yields the endpoint."""
     import subprocess
     import sys
 
     server = subprocess.Popen(
-        [sys.executable, "-c", MOTO_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", MOTO_SERVER, str(S3_PORT)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert server.stdout is not None
     endpoint = f"http://127.0.0.1:{int(server.stdout.readline())}"
-    saved = {k: os.environ.get(k) for k in S3_ENVIRONMENT}
-    os.environ.update({**S3_ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint})
+    assert os.environ["AWS_ENDPOINT_URL"] == endpoint
     try:
         import boto3
 
         boto3.client("s3").create_bucket(Bucket=S3_BUCKET)
         yield endpoint
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         assert server.stdin is not None
         server.stdin.close()
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
-
-
-# What the tests' S3 clients (botocore, s3fs, delta-rs) read; the endpoint is the moto server's.
-S3_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "test",
-    "AWS_SECRET_ACCESS_KEY": "test",
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ALLOW_HTTP": "true",
-    "AWS_ENDPOINT_URL": "",
-}
 
 
 @pytest.fixture(params=["local", "s3"])

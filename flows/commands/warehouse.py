@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 def _warehouse(args: argparse.Namespace) -> Warehouse:
     from flows.storage import Warehouse
 
-    return Warehouse(load_settings().with_overrides(warehouse=args.warehouse).warehouse)
+    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    return Warehouse(settings.warehouse, settings.lease_seconds)
 
 
 def cmd_history(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.e2e
 
 FIRST, SECOND = "2026-11-28", "2026-11-29"
 S3_BUCKET = "stancewire-test"  # the bucket tests/conftest.py's s3_server makes
+LEASE_SECONDS = 4  # a killed run's lease on S3 expires this long after its last renewal
 
 # `stancewire <args>` that SIGKILLs itself at a publish step, the ``nth`` time it comes (tables
 # are committed one at a time, in TABLES order): "staged" (before a table's files are moved),
@@ -39,7 +41,6 @@ CRASHING_CLI = textwrap.dedent(
     import functools, os, signal, sys
     from flows import cli
     from flows.storage import Warehouse
-from stages.schemas import TABLES
 
     def crash(*_):
         os.kill(os.getpid(), signal.SIGKILL)
@@ -102,6 +103,7 @@ def run_cli(
     from prefect.settings import get_current_settings
 
     env = {**os.environ, "PREFECT_API_URL": str(get_current_settings().api.url), "STANCEWIRE_DATA_DOCS": "0"}
+    env["STANCEWIRE_LEASE_SECONDS"] = str(LEASE_SECONDS)
     launch = ["-c", CRASHING_CLI, crash_at[0], str(crash_at[1])] if crash_at else ["-m", "flows.cli"]
     command = [
         sys.executable,
@@ -136,6 +138,17 @@ def counts(warehouse: str | Path) -> dict[str, int]:
         t: len(wh.read_table(t))
         for t in ("articles", "sentences", "stances", "stance_daily", "rejects", "files")
     }
+
+
+def wait_until_free(warehouse: str | Path) -> None:
+    """Until nobody holds the warehouse: at once on disk (the kernel drops a killed run's flock);
+    on S3 once the killed run's lease has expired (``LEASE_SECONDS``), which a run started
+    before then is refused for."""
+    wh = Warehouse(warehouse)
+    deadline = time.monotonic() + 3 * LEASE_SECONDS
+    while wh.write_lock.holder() is not None:
+        assert time.monotonic() < deadline, "the killed run's lease never expired"
+        time.sleep(0.5)
 
 
 def copy_warehouse(src: str | Path, dst: str | Path) -> None:
@@ -209,6 +222,7 @@ def test_a_run_killed_at_any_publish_step_loses_and_duplicates_nothing(
         assert counts(warehouse) == clean
     else:
         assert committed_state(warehouse) == before, "nothing of the killed run is visible"
+    wait_until_free(warehouse)  # a killed writer's lease (S3) holds the warehouse until it expires
     rerun = run_cli(second_inbox, warehouse, SECOND)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert counts(warehouse) == clean, "the rerun completes the work, without duplicates"

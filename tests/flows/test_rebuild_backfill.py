@@ -67,8 +67,14 @@ def test_rebuild_replaces_the_derived_tables_of_one_date_and_nothing_else(two_ni
     assert query(two_nights, "select mode, n_articles from runs order by started_at desc limit 1") == [
         ("rebuild", 1)
     ]
+    published = Warehouse(two_nights).committed_files("stances", date.fromisoformat(DAY1))
+    assert len(published) == 1 and summary.run_id in published[0], (
+        "one stances file for the date, the rebuild's"
+    )
     on_disk = {p.name for p in (two_nights / "stances").rglob("*.parquet")}
-    assert len(on_disk) == 2, "the replaced stances file is deleted, one file per date is left"
+    assert len(on_disk) == 3, "the replaced file stays for a rollback, until a vacuum"
+    unused = Warehouse(two_nights).vacuum(keep_days=0)["stances"]
+    assert len(unused) == 1 and old_ids[0][0] in unused[0]
 
 
 def test_backfill_rebuilds_each_date_once_and_resumes_after_a_failure(
