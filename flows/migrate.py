@@ -16,14 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pyarrow.parquet as pq
 
 from flows.delta_tables import PARTITION, DataFile, storage_schema
-from flows.storage import MANIFEST_FILE, POINTER_TABLE, Warehouse, _versions_json
+from flows.storage import MANIFEST_FILE, POINTER_TABLE, Warehouse
 from stages.schemas import SCHEMAS
 
 
@@ -67,27 +66,8 @@ def migrate(root: Path) -> Migrated:
             written = [_rewrite(warehouse, POINTER_TABLE, n) for n in sorted(files[POINTER_TABLE])]
             rows[POINTER_TABLE] = sum(f.rows for f in written)
             warehouse.tables.commit(POINTER_TABLE, f"{run_id}-runs", written)
-        now = datetime.now(UTC)
-        row = pd.DataFrame(
-            [
-                {
-                    "started_at": now.replace(microsecond=0),
-                    "finished_at": now,
-                    "inbox": f"migrated from {MANIFEST_FILE}",
-                    "n_files": 0,
-                    "n_skipped": 0,
-                    "n_articles": 0,
-                    "n_rejects": 0,
-                    "n_sentences": 0,
-                    "n_stances": 0,
-                    "status": "succeeded",
-                    "mode": "migrate",
-                    "table_versions": _versions_json(versions),
-                }
-            ]
-        )
         if not any(r.run_id == run_id for r in warehouse.run_versions()):
-            warehouse.record_run(run_id, now.date(), row)
+            warehouse.record_run(run_id, "migrate", f"migrated from {MANIFEST_FILE}", versions)
         manifest_path.unlink()
         for name in old:
             (root / name).unlink(missing_ok=True)

@@ -357,33 +357,20 @@ class Warehouse:
             target = to_run if to_run is not None else f"a run dated {to_date}"
             raise UnknownRun(f"no published run matches {target} in {self.root} (see `stancewire history`)")
         target_run = chosen[-1]
-        now = datetime.now(UTC)
-        row = pd.DataFrame(
-            [
-                {
-                    "started_at": now.replace(microsecond=0),
-                    "finished_at": now,
-                    "inbox": f"rollback to {target_run.run_id}",
-                    "n_files": 0,
-                    "n_skipped": 0,
-                    "n_articles": 0,
-                    "n_rejects": 0,
-                    "n_sentences": 0,
-                    "n_stances": 0,
-                    "status": "succeeded",
-                    "mode": "rollback",
-                    "table_versions": _versions_json(target_run.versions),
-                }
-            ]
-        )
-        self.record_run(run_id, now.date(), row)
+        self.record_run(run_id, "rollback", f"rollback to {target_run.run_id}", target_run.versions)
         self.recover()
         return target_run
 
-    def record_run(self, run_id: str, run_date: date, row: pd.DataFrame) -> None:
-        """Commit one ``runs`` row as it is (its ``table_versions`` set): a rollback or migration."""
+    def record_run(self, run_id: str, mode: str, inbox: str, versions: dict[str, int]) -> None:
+        """Commit one ``runs`` row of a step that reads no inbox (a rollback, a migration): no
+        counts, ``versions`` as its ``table_versions``, dated today."""
+        now = datetime.now(UTC)
+        row = {"started_at": now.replace(microsecond=0), "finished_at": now, "inbox": inbox}
+        row |= {f"n_{k}": 0 for k in ("files", "skipped", "articles", "rejects", "sentences", "stances")}
+        row |= {"status": "succeeded", "mode": mode, "table_versions": _versions_json(versions)}
+        run_date = now.date()
         partition = _partition(run_date)
-        self.write_part(run_id, POINTER_TABLE, run_date, row, "all")
+        self.write_part(run_id, POINTER_TABLE, run_date, pd.DataFrame([row]), "all")
         files = self._move_staged(run_id, POINTER_TABLE, partition, run_date)
         self._assert_writer()
         self.tables.commit(POINTER_TABLE, run_id, files)
