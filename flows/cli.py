@@ -134,16 +134,26 @@ def _add_run(sub: Subparsers) -> None:
     run.add_argument(
         "--workers",
         type=int,
-        help="worker processes for the stages after ingest when the inbox makes several chunks "
-        "(default STANCEWIRE_WORKERS or 1; 0: the run's own process, slower and smaller; "
-        "2 on two cores: faster, about 1 GB in all)",
+        help="worker processes of the Dask cluster started on this machine for the stages after ingest, "
+        "when the inbox makes several chunks (default STANCEWIRE_WORKERS or 1; 0: the run's own "
+        "process, slower and smaller; 2 on two cores: faster, about 1 GB in all)",
     )
+    _add_scheduler(run)
     _add_tagger(run)
     run.add_argument(
         "--rebuild",
         action="store_true",
         help="reprocess the run date from its published articles instead of reading the inbox "
         "(e.g. after a tagger upgrade); needs --date",
+    )
+
+
+def _add_scheduler(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scheduler",
+        help="run the stages after ingest on the running Dask cluster of this scheduler, "
+        "tcp://host:8786 (default STANCEWIRE_DASK_SCHEDULER; none: a cluster of --workers on this "
+        "machine); its workers need stancewire installed and must reach the warehouse",
     )
 
 
@@ -172,6 +182,7 @@ def _add_backfill(sub: Subparsers) -> None:
     backfill.add_argument(
         "--warehouse", help="warehouse folder or s3://bucket/prefix (default data/warehouse/)"
     )
+    _add_scheduler(backfill)
     _add_tagger(backfill)
 
 

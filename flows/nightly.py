@@ -46,7 +46,7 @@ from flows.resources import Resources, load_resources  # noqa: E402
 from flows.run_context import NIGHTLY, REBUILD, RunContext  # noqa: E402
 from flows.run_record import BackfillSummary, RunSummary, make_run_id, run_summary  # noqa: E402
 from flows.sources import InboxSource, Source  # noqa: E402
-from flows.stage_jobs import InProcess, StageRunner, WorkerPool  # noqa: E402
+from flows.stage_jobs import InProcess, StageRunner  # noqa: E402
 from flows.storage import Warehouse  # noqa: E402
 from flows.tasks import (  # noqa: E402
     aggregate_run,
@@ -155,13 +155,13 @@ def _ingest_new(ctx: RunContext, names: list[str]) -> RunSummary:
     seen: dict[str, str] = dict(zip(published["article_id"], published["source_path"], strict=True))
     index = earlier_signatures(ctx.warehouse, ctx.run_date, ctx.settings.near_duplicate_days)
     in_flight: list[list[PrefectFuture[Any]]] = []
-    with ctx.running(stage_runner(ctx.settings, len(chunks), lambda: ctx.resources)):
+    with ctx.running(stage_runner(ctx.settings, len(chunks), lambda: ctx.resources)) as stages:
         for number, chunk in enumerate(chunks):
             part = ctx.part(f"{number:05d}")
             ingested, hashes = ingest_chunk(untouched(ctx), chunk, part, untouched(seen), untouched(index))
             seen.update(ingested)
             in_flight.append(_later_stages(ctx, part, hashes))
-            _drain(in_flight, busy_chunks(ctx.settings))  # the next chunk is ingested meanwhile
+            _drain(in_flight, busy_chunks(stages))  # the next chunk is ingested meanwhile
         _drain(in_flight, 0)
     aggregate_run(untouched(ctx))
     return run_summary(ctx, publish_run(untouched(ctx), len(names)))
@@ -174,11 +174,11 @@ def _rebuild(ctx: RunContext) -> RunSummary:
         raise NothingToRebuild(f"no articles are published for {ctx.run_date}: nothing to rebuild")
     in_flight: list[list[PrefectFuture[Any]]] = []
     n_articles = 0
-    with ctx.running(stage_runner(ctx.settings, len(parts), lambda: ctx.resources)):
+    with ctx.running(stage_runner(ctx.settings, len(parts), lambda: ctx.resources)) as stages:
         for number, rel_path in enumerate(parts):
             n_articles += ctx.warehouse.committed_rows(rel_path)
             in_flight.append(_later_stages(ctx, ctx.part(f"{number:05d}"), published=rel_path))
-            _drain(in_flight, busy_chunks(ctx.settings))
+            _drain(in_flight, busy_chunks(stages))
         _drain(in_flight, 0)
     aggregate_run(untouched(ctx))
     return run_summary(ctx, publish_run(untouched(ctx), 0, n_articles))
@@ -224,22 +224,29 @@ def _drain(in_flight: list[list[PrefectFuture[Any]]], keep: int) -> None:
             future.result()
 
 
-def busy_chunks(settings: Settings) -> int:
-    """Chunks whose stages run while the next chunk is ingested: one per worker process, or the
-    one chunk this process works on."""
-    return max(settings.workers, 1)
+def busy_chunks(stages: StageRunner) -> int:
+    """Chunks whose stages run while the next chunk is ingested: one per job the runner runs at
+    once (at most ``MAX_BUSY_CHUNKS``), or the one chunk this process works on."""
+    return min(stages.slots, MAX_BUSY_CHUNKS)
 
 
 def stage_runner(settings: Settings, n_chunks: int, resources: Callable[[], Resources]) -> StageRunner:
-    """What runs the chunks' later stages: ``settings.workers`` worker processes (no more than
-    there are chunks) when there are several chunks, else this process with ``resources``
-    (``workers`` 0, or one chunk: starting a worker would cost more than it saves)."""
+    """What runs the chunks' later stages: the Dask cluster at ``settings.dask_scheduler``, when one
+    is given; else an embedded one of ``settings.workers`` worker processes (no more than there are
+    chunks) when there are several chunks; else this process with ``resources`` (``workers`` 0,
+    or one chunk: starting a cluster would cost more than it saves). The workers load the
+    reference data and sentence model from a snapshot in the warehouse, written here first."""
     workers = min(settings.workers, n_chunks)
-    if n_chunks > 1 and workers > 0:
-        return WorkerPool(
-            workers, settings.reference_dir, sentence_model_dir(settings), model_threads(workers)
-        )
-    return InProcess(resources)
+    if settings.dask_scheduler is None and (n_chunks <= 1 or workers == 0):
+        return InProcess(resources)
+    # Dask is imported only for a run that uses it (about 0.5 s).
+    from flows.dask_runner import DaskRunner, StageResources
+    from flows.reference_snapshot import publish_snapshot
+
+    snapshot = publish_snapshot(settings.warehouse, settings.reference_dir, sentence_model_dir(settings))
+    if settings.dask_scheduler is not None:
+        return DaskRunner.connect(settings.dask_scheduler, StageResources(snapshot, threads=1))
+    return DaskRunner.embedded(workers, StageResources(snapshot, threads=model_threads(workers)))
 
 
 def sentence_model_dir(settings: Settings) -> Path | None:
@@ -253,11 +260,12 @@ def model_threads(processes: int) -> int:
 
 
 # A chunk's tasks past ingest (three stages, three validations): threads for every task of the
-# ``max(workers, 1) + 1`` chunks in flight, so none waits for a thread while its chunk's stage runs. The
-# flow's thread pool is made when this module is imported, before ``--workers`` is known: it is
-# sized for as many workers as there are cores (more would gain nothing) or the setting, if larger.
+# ``busy_chunks + 1`` chunks in flight, so none waits for a thread while its chunk's stage runs. The
+# flow's thread pool is made when this module is imported, before the cluster's size is known; its
+# threads are started only when tasks wait for them, so the cap costs nothing below it.
 TASKS_PER_CHUNK = 6
-TASK_THREADS = TASKS_PER_CHUNK * (max(load_settings().workers, os.cpu_count() or 1) + 1)
+MAX_BUSY_CHUNKS = 64
+TASK_THREADS = TASKS_PER_CHUNK * (MAX_BUSY_CHUNKS + 1)
 
 
 def _today() -> date:
@@ -278,14 +286,22 @@ def nightly(
     rebuild: bool = False,
     workers: int | None = None,
     tagger: str | None = None,
+    scheduler: str | None = None,
 ) -> RunSummary:
     """One run of every stage over the inbox's new files, published into the warehouse for ``run_date``
     (default today); with ``rebuild``, the run date is reprocessed from its published articles.
     ``workers``: worker processes for the stages after ingest, 0 for this process (default
     ``STANCEWIRE_WORKERS``). ``tagger``: ``model`` or ``fast`` (default ``STANCEWIRE_TAGGER``).
+    ``scheduler``: a running Dask cluster's scheduler, ``tcp://host:8786``, to run the stages on
+    (default ``STANCEWIRE_DASK_SCHEDULER``; none: a cluster of ``workers`` on this machine).
     Prefect validates the parameters: ``"2026-11-29"`` is a date."""
     settings = load_settings().with_overrides(
-        inbox=inbox, warehouse=warehouse, chunk_size=chunk_size, workers=workers, tagger=tagger
+        inbox=inbox,
+        warehouse=warehouse,
+        chunk_size=chunk_size,
+        workers=workers,
+        tagger=tagger,
+        dask_scheduler=scheduler,
     )
     if settings.tagger not in TAGGERS:
         raise SettingsError(f"tagger must be one of {', '.join(TAGGERS)}, not {settings.tagger!r}")
@@ -303,6 +319,7 @@ def backfill(
     date_to: date,
     warehouse: Path | str | None = None,
     tagger: str | None = None,
+    scheduler: str | None = None,
 ) -> BackfillSummary:
     """Rebuild every run date from ``date_from`` to ``date_to`` (inclusive) that has published
     articles, one ``nightly(rebuild=True)`` flow run per date, oldest first.
@@ -322,7 +339,7 @@ def backfill(
     for day in dates:
         if day in done:
             continue
-        nightly(warehouse=str(store.root), run_date=day, rebuild=True, tagger=tagger)
+        nightly(warehouse=str(store.root), run_date=day, rebuild=True, tagger=tagger, scheduler=scheduler)
         store.mark_backfilled(date_from, date_to, day)
         rebuilt.append(day)
     store.finish_backfill(date_from, date_to)

@@ -205,24 +205,19 @@ def load_stance_model(model_dir: Path) -> Any:
 def load_resources(
     reference_dir: Path,
     models_dir: Path | None = None,
-    language_model: Any = None,
-    parser: Callable[[], Any] | None = None,
     *,
     sentence_model_dir: Path | None = None,
     threads: int = 1,
 ) -> Resources:
     """The language identifier, the sentence splitter, the stance tagger and, when first used, the
-    parser (``language_model``: py3langid's model when already loaded, see
-    ``load_language_model``; ``parser``: how to get the parser, e.g. the fork server's copy) and
-    the sentence model in ``sentence_model_dir`` (default ``models_dir/stance_minilm``), on
-    ``threads`` threads."""
+    parser and the sentence model in ``sentence_model_dir`` (default ``models_dir/stance_minilm``),
+    on ``threads`` threads."""
     if sentence_model_dir is None and models_dir is not None:
         sentence_model_dir = models_dir / MINILM_DIR_NAME
     return Resources(
-        identify_language=make_language_identifier(language_model or load_language_model()),
+        identify_language=make_language_identifier(load_language_model()),
         segmenter=load_splitter(reference_dir),
         tagger=load_tagger(reference_dir, models_dir),
-        load_parser=parser or load_parser,
         load_book=lambda: load_role_book(reference_dir),
         load_sentence_model=(
             (lambda: load_sentence_model(sentence_model_dir, threads)) if sentence_model_dir else None

@@ -82,11 +82,11 @@ class RunContext:
         return frame
 
     @contextmanager
-    def running(self, stages: StageRunner) -> Iterator[None]:
+    def running(self, stages: StageRunner) -> Iterator[StageRunner]:
         """Run the chunks' later stages with ``stages``, closed (its workers stopped) at the end."""
         self.stages = stages
         try:
-            yield
+            yield stages
         finally:
             stages.close()
             self.stages = None

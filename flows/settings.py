@@ -14,7 +14,8 @@ environment variable or by the command line.
 | expectation suites | (fixed) | ``expectations/`` |
 | inbox files per chunk | ``STANCEWIRE_CHUNK_SIZE`` | 200 |
 | bytes of inbox files per chunk (one larger file is a chunk alone) | ``STANCEWIRE_CHUNK_BYTES`` | 8 MiB |
-| worker processes for the stages after ingest when a run has several chunks (0: the flow's own process; 2 on two cores is faster, larger) | ``STANCEWIRE_WORKERS`` | 1 |
+| worker processes of the embedded Dask cluster that runs the stages after ingest when a run has several chunks (0: the flow's own process; 2 on two cores is faster, larger) | ``STANCEWIRE_WORKERS`` | 1 |
+| a running Dask cluster to run those stages on instead, by its scheduler's address (``tcp://host:8786``); its workers must reach the warehouse | ``STANCEWIRE_DASK_SCHEDULER`` | none: the embedded cluster |
 | Data Docs | ``STANCEWIRE_DATA_DOCS`` (0/1) | 1 |
 | attribution: parse sentences for who says what (0: the ``attributions`` table stays empty and no sentence is parsed, for nights too large for the parse) | ``STANCEWIRE_ATTRIBUTION`` (0/1) | 1 |
 | stance tagger: ``model`` (the rules find who and whom, the sentence model, MiniLM on ONNX Runtime, reads the sign) or ``fast`` (rules and cue weights alone, for backfills over millions of articles) | ``STANCEWIRE_TAGGER`` | model |
@@ -182,12 +183,15 @@ class Settings:
     attribution: bool = True
     tagger: str = "model"
     lease_seconds: int = 60
+    dask_scheduler: str | None = None  # tcp://host:port of a running Dask cluster; None: embedded
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored); paths are resolved."""
         clean = {k: v for k, v in changes.items() if v is not None}
         if "warehouse" in clean:
             clean["warehouse"] = _as_location(clean["warehouse"])
+        if "dask_scheduler" in clean:
+            clean["dask_scheduler"] = scheduler_address(str(clean["dask_scheduler"]), "--scheduler")
         for key in ("inbox", "reference_dir", "models_dir", "expectations_dir"):
             if key in clean:
                 clean[key] = Path(str(clean[key])).expanduser().resolve()
@@ -217,4 +221,28 @@ def load_settings() -> Settings:
         attribution=_flag("STANCEWIRE_ATTRIBUTION", True),
         tagger=_choice("STANCEWIRE_TAGGER", TAGGERS, "model"),
         lease_seconds=_int("STANCEWIRE_LEASE_SECONDS", 60, minimum=2),
+        dask_scheduler=(
+            scheduler_address(raw, "STANCEWIRE_DASK_SCHEDULER")
+            if (raw := os.environ.get("STANCEWIRE_DASK_SCHEDULER", "").strip())
+            else None
+        ),
     )
+
+
+# The protocols a Dask scheduler listens on (``distributed.comm``).
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss")
+
+
+def scheduler_address(value: str, name: str) -> str:
+    """``value`` as a Dask scheduler address, ``protocol://host:port`` (a bare ``host:port`` is
+    TCP); a ``SettingsError`` naming ``name`` when it is none."""
+    address = value.strip()
+    if "://" not in address:
+        address = f"tcp://{address}"
+    protocol, _, rest = address.partition("://")
+    host, _, port = rest.rpartition(":")
+    if protocol not in SCHEDULER_PROTOCOLS or not host or not port.isdigit():
+        raise SettingsError(
+            f"{name} must be a Dask scheduler address such as tcp://10.0.0.5:8786, not {value!r}"
+        )
+    return address

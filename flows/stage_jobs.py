@@ -7,23 +7,15 @@ tables. It returns the tables it wrote with their row counts; the task then vali
 those parts with their Great Expectations suites (in the flow's process, where the one
 GX context and Data Docs live) before anything can be published.
 
-The stages are pure Python, so threads share one core. ``WorkerPool`` runs jobs in
-worker processes, each with its own resources, loaded once when it starts. They are forked
-by a fork server (``forkserver``: the flow's process has threads, which a plain ``fork``
-does not copy safely) that has imported this module and ``flows.worker_preload`` first, so
-the workers share their imports and py3langid's model. A run of one chunk uses ``InProcess`` and starts
-no worker. This module imports neither Prefect nor Great Expectations, so a worker only
-loads what the stages need.
-
-As with any Python process pool, a script that calls the flow must do so under
-``if __name__ == "__main__":`` (the fork server imports the main script).
+The stages are pure Python, so threads share one core. A run of several chunks hands its
+jobs to Dask worker processes (``flows.dask_runner``), each with its own resources, loaded
+once; a run of one chunk, or ``--workers 0``, uses ``InProcess``. This module imports neither
+Prefect, Great Expectations nor Dask, so a worker only loads what the stages need.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,7 +23,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from flows.resources import Resources, load_resources
+from flows.resources import Resources
 from flows.settings import release_free_memory
 from flows.storage import Warehouse
 from stages.aggregate import article_days
@@ -72,15 +64,7 @@ class Written:
 
 
 def run_job(job: StageJob, resources: Resources) -> list[Written]:
-    """Read the job's input, run its stage with ``resources`` and stage the output tables; then the
-    heap pages its frames freed go back to the system, wherever the job ran."""
-    try:
-        return _run_stage(job, resources)
-    finally:
-        release_free_memory()
-
-
-def _run_stage(job: StageJob, resources: Resources) -> list[Written]:
+    """Read the job's input, run its stage with ``resources`` and stage the output tables."""
     store = Warehouse(job.warehouse)
 
     def read(table: str) -> pd.DataFrame:
@@ -126,6 +110,11 @@ def _run_stage(job: StageJob, resources: Resources) -> list[Written]:
 class StageRunner(Protocol):
     """Runs stage jobs, here or elsewhere; ``close`` releases what it started."""
 
+    @property
+    def slots(self) -> int:
+        """Jobs it runs at once."""
+        ...
+
     def run(self, job: StageJob) -> list[Written]: ...
 
     def close(self) -> None: ...
@@ -134,62 +123,16 @@ class StageRunner(Protocol):
 class InProcess:
     """Runs jobs in the calling thread, with resources loaded on first use."""
 
+    slots = 1
+
     def __init__(self, resources: Callable[[], Resources]) -> None:
         self._resources = resources
 
     def run(self, job: StageJob) -> list[Written]:
-        return run_job(job, self._resources())
+        try:
+            return run_job(job, self._resources())
+        finally:
+            release_free_memory()  # the flow's own process: the chunk's frames leave holes in its heap
 
     def close(self) -> None:
         pass
-
-
-# What the fork server imports before it forks a worker: this module's imports, then py3langid's
-# model (``flows.worker_preload``), shared copy-on-write by every worker. Named, not imported:
-# the flow's own process never loads the preloaded model.
-FORKSERVER_PRELOAD = ["flows.stage_jobs", "flows.worker_preload"]
-
-_worker_resources: Resources | None = None  # a worker process's own resources, set by _start_worker
-
-
-def _start_worker(reference_dir: Path, sentence_model_dir: Path | None, threads: int) -> None:
-    """The pool's initializer: load this worker's resources once, around the preloaded model."""
-    global _worker_resources
-    from flows.worker_preload import language_model, parser  # already imported by the fork server
-
-    _worker_resources = load_resources(
-        reference_dir,
-        language_model=language_model(),
-        parser=parser,
-        sentence_model_dir=sentence_model_dir,
-        threads=threads,
-    )
-
-
-def _run_in_worker(job: StageJob) -> list[Written]:
-    if _worker_resources is None:  # pragma: no cover - the pool's initializer always sets them
-        raise RuntimeError("worker started without its resources")
-    return run_job(job, _worker_resources)
-
-
-class WorkerPool:
-    """Runs jobs in ``workers`` processes, each loading its resources from ``reference_dir`` (and
-    its sentence model, on ``threads`` threads, from ``sentence_model_dir``) once."""
-
-    def __init__(
-        self, workers: int, reference_dir: Path, sentence_model_dir: Path | None = None, threads: int = 1
-    ) -> None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(FORKSERVER_PRELOAD)
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(reference_dir, sentence_model_dir, threads),
-        )
-
-    def run(self, job: StageJob) -> list[Written]:
-        return self._pool.submit(_run_in_worker, job).result()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)

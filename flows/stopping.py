@@ -243,8 +243,8 @@ def _quiet_console() -> None:
 
 
 def _stop_workers() -> None:
-    """SIGTERM the stage worker processes (the processes multiprocessing started for this one);
-    their fork server, still running, reaps them."""
+    """SIGTERM the stage worker processes (the processes multiprocessing started for this one: the
+    embedded Dask cluster's workers); this process reaps them."""
     import multiprocessing
 
     for process in multiprocessing.active_children():

@@ -111,9 +111,9 @@ def _free_port() -> int:
 
 
 # What the tests' S3 clients (botocore, s3fs, delta-rs) read, set for the whole session when this
-# file is imported: the processes a run starts (the stage workers' fork server, started once per
-# session) keep the environment they were started with, so it must hold the S3 server's address
-# before any of them starts. The server itself starts on that port only for tests that ask.
+# file is imported: the processes a run starts (the Dask cluster's workers, and the scheduler and
+# workers a test starts itself) get the environment of the moment, so it holds the S3 server's
+# address before any of them starts. The server itself starts on that port only for tests that ask.
 S3_PORT = _free_port()
 os.environ.update(
     {

@@ -23,6 +23,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         workers=args.workers,
         tagger=args.tagger,
+        dask_scheduler=args.scheduler,
     )
     if not settings.inbox.is_dir():
         raise UserError(f"inbox {settings.inbox} is not a folder")
@@ -54,6 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             rebuild=args.rebuild,
             workers=settings.workers,
             tagger=settings.tagger,
+            scheduler=settings.dask_scheduler,
         )
         counts = summary.counts
         what = "rebuilt from" if args.rebuild else f"{counts['files']} files ->"
@@ -75,7 +77,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise UserError(f"--from {args.date_from} is after --to {args.date_to}")
     from flows.storage import Warehouse
 
-    settings = load_settings().with_overrides(warehouse=args.warehouse, tagger=args.tagger)
+    settings = load_settings().with_overrides(
+        warehouse=args.warehouse, tagger=args.tagger, dask_scheduler=args.scheduler
+    )
     store = Warehouse(settings.warehouse)
     store.ensure_free()
     if not store.run_dates("articles", args.date_from, args.date_to):
@@ -88,6 +92,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             date_to=args.date_to,
             warehouse=str(settings.warehouse),
             tagger=args.tagger or settings.tagger,
+            scheduler=settings.dask_scheduler,
         )
         print(
             f"backfill {args.date_from}..{args.date_to}: rebuilt {len(summary.rebuilt)} run date(s)", end=""

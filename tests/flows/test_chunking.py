@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from flows.nightly import chunked
@@ -27,31 +29,34 @@ def test_chunked(sizes: list[int], max_files: int, max_bytes: int, expected: lis
 
 
 RUNNERS = [
-    # (workers setting, chunks, expected runner, worker processes, why)
-    (1, 5, "WorkerPool", 1, "the default: one worker process runs the stages while this one validates"),
-    (2, 5, "WorkerPool", 2, "two workers"),
-    (4, 2, "WorkerPool", 2, "no more workers than chunks"),
-    (0, 5, "InProcess", 0, "0: the run's own process"),
-    (2, 1, "InProcess", 0, "near-miss: one chunk starts no worker (it would cost more than it saves)"),
-    (1, 0, "InProcess", 0, "nothing to do"),
+    # (workers setting, chunks, expected runner, jobs at once, why)
+    (1, 5, "DaskRunner", 1, "the default: one worker process runs the stages while this one validates"),
+    (2, 5, "DaskRunner", 2, "two workers"),
+    (4, 2, "DaskRunner", 2, "no more workers than chunks"),
+    (0, 5, "InProcess", 1, "0: the run's own process"),
+    (2, 1, "InProcess", 1, "near-miss: one chunk starts no cluster (it would cost more than it saves)"),
+    (1, 0, "InProcess", 1, "nothing to do"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("workers", "n_chunks", "runner_name", "processes", "why"), RUNNERS, ids=[c[-1] for c in RUNNERS]
+    ("workers", "n_chunks", "runner_name", "slots", "why"), RUNNERS, ids=[c[-1] for c in RUNNERS]
 )
 def test_stage_runner_for_the_chunks(
-    workers: int, n_chunks: int, runner_name: str, processes: int, why: str
+    workers: int, n_chunks: int, runner_name: str, slots: int, why: str, tmp_path: Path
 ) -> None:
     from flows.nightly import busy_chunks, stage_runner
     from flows.settings import load_settings
 
-    settings = load_settings().with_overrides(workers=workers)
+    settings = load_settings().with_overrides(workers=workers, warehouse=tmp_path, tagger="fast")
     runner = stage_runner(settings, n_chunks, lambda: None)  # type: ignore[arg-type,return-value]
-    try:  # a pool starts its processes on first use only
+    try:
         assert type(runner).__name__ == runner_name, why
-        if processes:
-            assert runner._pool._max_workers == processes, why  # type: ignore[attr-defined]
+        assert runner.slots == slots == busy_chunks(runner), (
+            "chunks whose stages run while the next is ingested"
+        )
+        assert tmp_path.joinpath("_reference").exists() == (runner_name == "DaskRunner"), (
+            "the workers' snapshot"
+        )
     finally:
         runner.close()
-    assert busy_chunks(settings) == max(workers, 1), "chunks whose stages run while the next is ingested"

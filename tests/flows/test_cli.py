@@ -34,6 +34,12 @@ MISTAKES = [
     (["run", "--date", "2026-13-40"], "not a date", "a bad date"),
     (["run", "--chunk-size", "0"], "at least 1", "a chunk size that cannot work"),
     (["run", "--workers", "-1"], "--workers must be 0 (the run's own process) or more", "no such count"),
+    (["run", "--scheduler", "localhost"], "--scheduler must be a Dask scheduler address", "no port"),
+    (
+        ["backfill", "--from", "2026-11-01", "--to", "2026-11-02", "--scheduler", "http://h:1"],
+        "tcp://",
+        "not Dask's",
+    ),
     (["frobnicate"], "invalid choice", "an unknown command"),
     (["sql", "x", "--format", "parquet"], "needs --output", "parquet goes to a file, not the terminal"),
     (["sql", "/no/such/query.sql"], "cannot read", "a missing .sql file"),

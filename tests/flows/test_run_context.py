@@ -16,6 +16,8 @@ from flows.storage import Warehouse
 
 
 class Runner:
+    slots = 1
+
     def __init__(self) -> None:
         self.closed = 0
 

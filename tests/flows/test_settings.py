@@ -107,6 +107,29 @@ def test_workers_may_be_zero(monkeypatch: pytest.MonkeyPatch, value: str, expect
         load_settings()
 
 
+SCHEDULERS = [
+    # (STANCEWIRE_DASK_SCHEDULER, what it reads as or None for an error, why)
+    ("", None, "unset: the embedded cluster"),
+    ("tcp://10.0.0.5:8786", "tcp://10.0.0.5:8786", "a scheduler's address as Dask prints it"),
+    ("10.0.0.5:8786", "tcp://10.0.0.5:8786", "host:port is TCP"),
+    ("tls://sched.example.org:8786", "tls://sched.example.org:8786", "TLS"),
+    ("tcp://10.0.0.5", "error", "near-miss: no port"),
+    ("http://10.0.0.5:8786", "error", "not a protocol Dask listens on (its dashboard is HTTP)"),
+]
+
+
+@pytest.mark.parametrize(("value", "expected", "why"), SCHEDULERS, ids=[c[-1] for c in SCHEDULERS])
+def test_the_dask_scheduler_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str | None, why: str
+) -> None:
+    monkeypatch.setenv("STANCEWIRE_DASK_SCHEDULER", value)
+    if expected == "error":
+        with pytest.raises(SettingsError, match="STANCEWIRE_DASK_SCHEDULER must be a Dask scheduler address"):
+            load_settings()
+        return
+    assert load_settings().dask_scheduler == (expected or None), why
+
+
 INPUT_LIMITS = [
     # (variable, value, the field and what it reads as, or the error; why)
     ("STANCEWIRE_MAX_SENTENCE_CHARS", "5000", ("max_sentence_chars", 5000), "a longer sentence limit"),

@@ -1,6 +1,6 @@
 """SIGTERM (systemd, Prefect) and SIGINT (Ctrl-C) stop `stancewire run` within seconds, cleanly:
 nothing published, the warehouse lock released, one line on stderr, exit 128 + the signal, and
-no process of the run left behind (Prefect's temporary server, the fork server, stage workers).
+no process of the run left behind (Prefect's temporary server, the Dask cluster's stage workers).
 
 Real `stancewire run` subprocesses, each in a session of its own so that whatever it starts can
 be found afterwards, and each on its own temporary Prefect server (no PREFECT_API_URL): that
@@ -102,10 +102,11 @@ def test_sigterm_mid_run_stops_it_cleanly_and_the_next_run_publishes(
     big = write_inbox(tmp_path / "big", seed_bytes, range(1, 401))
     run = start_run(big, warehouse, SECOND, "--chunk-size", "10")
     deadline = time.monotonic() + 90
-    # Mid-run: the first chunk is staged and the stage workers' fork server is up.
+    # Mid-run: the first chunk is staged and the embedded cluster's worker (started by
+    # multiprocessing's spawn) is up.
     while not (
         (warehouse / "_staging").exists()
-        and any("forkserver" in c for c in session_processes(run.pid).values())
+        and any("spawn_main" in c for c in session_processes(run.pid).values())
     ):
         assert run.poll() is None, run.communicate()[1][-2000:]
         assert time.monotonic() < deadline, "the run never got under way"
@@ -217,7 +218,7 @@ def test_the_resource_tracker_says_nothing_after_a_stop(quiet: bool, warned: boo
             else ""
         )
         + "import multiprocessing as mp\n"
-        "semaphore = mp.get_context('forkserver').Semaphore(1)\n"
+        "semaphore = mp.get_context('spawn').Semaphore(1)\n"
         "print('stopped', file=sys.stderr, flush=True)\n"
         "os._exit(143)\n"
     )

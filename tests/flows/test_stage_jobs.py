@@ -1,4 +1,4 @@
-"""Stage jobs: the later stages of one chunk, run here or in worker processes, stage the same rows."""
+"""Stage jobs: the later stages of one chunk, run here or on Dask worker processes, stage the same rows."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from flows.dask_runner import DaskRunner, StageResources, worker_resources
+from flows.reference_snapshot import publish_snapshot
 from flows.settings import PROJECT_ROOT
 from flows.stage_jobs import (
     CLEANUP,
@@ -19,7 +21,6 @@ from flows.stage_jobs import (
     InProcess,
     StageJob,
     StageRunner,
-    WorkerPool,
     run_job,
 )
 from flows.storage import Warehouse
@@ -61,17 +62,21 @@ def tables(store: Warehouse) -> dict[str, pd.DataFrame]:
     return {t: store.read_staged(RUN, t) for t in DERIVED}
 
 
+REFERENCE = PROJECT_ROOT / "data" / "reference"
+MODEL = PROJECT_ROOT / "data" / "models" / "stance_minilm"
+
+
 @pytest.fixture(scope="module")
-def pool() -> Iterator[WorkerPool]:
-    workers = WorkerPool(
-        2, PROJECT_ROOT / "data" / "reference", PROJECT_ROOT / "data" / "models" / "stance_minilm"
-    )
+def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskRunner]:
+    """An embedded Dask cluster of two worker processes, loading the reference snapshot of a warehouse."""
+    snapshot = publish_snapshot(tmp_path_factory.mktemp("snapshot-wh"), REFERENCE, MODEL)
+    workers = DaskRunner.embedded(2, StageResources(snapshot, threads=1))
     yield workers
     workers.close()
 
 
 def test_worker_processes_stage_the_same_rows_as_this_process(
-    articles: pd.DataFrame, resources: Any, pool: WorkerPool, tmp_path: Path
+    articles: pd.DataFrame, resources: Any, pool: DaskRunner, tmp_path: Path
 ) -> None:
     here = staged(tmp_path / "here", articles)
     there = staged(tmp_path / "there", articles)
@@ -165,7 +170,7 @@ def test_a_stances_job_gives_the_lookup_each_articles_day(
     ],
 )
 def test_a_failing_job_raises_its_own_error_from_a_worker_too(
-    job: StageJob, error: type[Exception], why: str, resources: Any, pool: WorkerPool, tmp_path: Path
+    job: StageJob, error: type[Exception], why: str, resources: Any, pool: DaskRunner, tmp_path: Path
 ) -> None:
     job = StageJob(job.stage, tmp_path, job.run_id, job.run_date, job.part)
     with pytest.raises(error):
@@ -177,14 +182,10 @@ def test_a_failing_job_raises_its_own_error_from_a_worker_too(
 @pytest.mark.parametrize(
     ("module", "absent", "why"),
     [
-        (
-            "flows.worker_preload",
-            "duckdb",
-            "duckdb's bindings report every object alive at exit, and the fork server's objects are"
-            " frozen (never collected): runs with workers ended with dozens of 'nanobind: leaked"
-            " instance' lines",
-        ),
         ("flows.nightly", "altair", "the report's charts (~24 MB) are not needed to run the stages"),
+        ("flows.nightly", "distributed", "a run in one process (--workers 0, one chunk) never imports Dask"),
+        ("flows.stage_jobs", "prefect", "a Dask worker loads what the stages need, not the orchestrator"),
+        ("flows.dask_runner", "great_expectations", "validation stays in the flow's process"),
     ],
 )
 def test_a_process_does_not_load_what_it_does_not_use(module: str, absent: str, why: str) -> None:
@@ -216,3 +217,32 @@ def test_with_attribution_off_nothing_is_parsed(
         "sentence_index",
         "kind",
     ]
+
+
+def test_each_worker_loads_its_resources_once_from_the_snapshot(
+    articles: pd.DataFrame, pool: DaskRunner, tmp_path: Path
+) -> None:
+    """The plugin loaded the snapshot's copy on every worker when it joined, not the project's
+    folder, and once: jobs run since did not load again."""
+    run_chunk(pool, staged(tmp_path, articles).root)
+    seen = pool._client.run(worker_resources)
+    assert len(seen) == 2 == pool.slots, "two workers of one thread each"
+    for state in seen.values():
+        assert state["loads"] == 1, state
+        assert "/_reference/" in state["loaded_from"] and state["loaded_from"].endswith("/reference"), state
+
+
+def test_no_scheduler_at_the_address_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import socket
+
+    import flows.dask_runner
+
+    monkeypatch.setattr(flows.dask_runner, "CONNECT_TIMEOUT_S", 2)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    snapshot = publish_snapshot(tmp_path, REFERENCE, None)
+    with pytest.raises(flows.dask_runner.ClusterLost, match=f"no Dask scheduler answers at {address}"):
+        DaskRunner.connect(address, StageResources(snapshot))
