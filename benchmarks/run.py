@@ -12,8 +12,8 @@ unique by its own url, this reports in one run:
 - end to end: the real `stancewire run` (Prefect flow, GX validation, Parquet, DuckDB) in a
   subprocess, its per-article cost with the fixed cost of a run (Prefect start-up, imports,
   models, one tiny article) measured by a one-article run and taken out, and its peak memory:
-  ``peak_rss_mb`` is the peak of the summed PSS of stancewire's processes (the run, the fork
-  server and the stage workers, sampled every 0.1 s); ``memory`` adds Prefect's temporary
+  ``peak_rss_mb`` is the peak of the summed PSS of stancewire's processes (the run and the
+  Dask cluster's workers, sampled every 0.1 s); ``memory`` adds Prefect's temporary
   API server, the summed RSS and the largest single process;
 - floor: the same articles only read, hashed and written to Parquet;
 - naive: pandas ``apply`` per article with pySBD sentences and VADER per sentence;
@@ -21,6 +21,13 @@ unique by its own url, this reports in one run:
 
 Ratios (stancewire / floor, naive / stancewire) are the headline; absolute times vary on
 shared machines.
+
+With ``--workers 0 1 2`` it instead compares runners: the end-to-end run at each
+``STANCEWIRE_WORKERS``, each with its own fixed cost (two one-article chunks, so the cluster
+starts), and, with ``--pool-code`` (a checkout of the code before Dask), the same with its
+forkserver pool, alternating in one run; the ratios Dask / pool per worker count; and the
+embedded cluster's start-up (``cluster_start``: the snapshot, the cluster and each worker's
+resources).
 """
 
 from __future__ import annotations
@@ -237,7 +244,7 @@ def _memory_kb(pid: int) -> tuple[int, int]:
 
 class TreeMemory:
     """Samples the memory of a run's process tree every ``interval`` seconds; keeps the peaks of
-    summed PSS over stancewire's processes (the run, the fork server, the stage workers), of the
+    summed PSS over stancewire's processes (the run and its stage workers), of the
     same with Prefect's temporary API server, and of summed RSS over all of them."""
 
     def __init__(self, root: int, interval: float = 0.1) -> None:
@@ -278,15 +285,18 @@ class TreeMemory:
         self._thread.join()
 
 
-def end_to_end(inbox: Path, warehouse: Path) -> dict[str, float]:
-    """Wall seconds and memory of `stancewire run` over ``inbox`` in a subprocess: the peaks of
+def end_to_end(
+    inbox: Path, warehouse: Path, code: Path = ROOT, env: dict[str, str] | None = None
+) -> dict[str, float]:
+    """Wall seconds and memory of `stancewire run` over ``inbox`` in a subprocess (with the code
+    of the checkout ``code`` and the settings ``env`` on top of this process's): the peaks of
     ``TreeMemory``, and the largest single process's peak RSS (``wait4``)."""
-    env = {**os.environ, "STANCEWIRE_DATA_DOCS": "0"}
+    run_env = {**os.environ, "STANCEWIRE_DATA_DOCS": "0", "PYTHONPATH": str(code), **(env or {})}
     command = [sys.executable, "-m", "flows.cli", "run", "--inbox", str(inbox), "--warehouse", str(warehouse)]
     log = warehouse.parent / f"{warehouse.name}.log"
     start = time.perf_counter()
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=code, env=run_env, stdout=out, stderr=subprocess.STDOUT)
         tree = TreeMemory(process.pid)
         _, status, usage = os.wait4(process.pid, 0)
         tree.stop()
@@ -310,6 +320,68 @@ def measure(corpus: list[dict[str, Any]], n: int, work: Path, fixed_s: float) ->
             "articles_per_s": 1 / per_article, "raw_mb": raw_bytes / 1e6}  # fmt: skip
 
 
+def cluster_start_s(workers: int) -> dict[str, float]:
+    """Seconds to start the embedded Dask cluster of ``workers`` processes and have each load its
+    resources (the plugin), and to stop it: what a run of several chunks adds to its fixed cost."""
+    from flows.dask_runner import DaskRunner, StageResources
+    from flows.nightly import model_threads, sentence_model_dir
+    from flows.reference_snapshot import publish_snapshot
+    from flows.settings import load_settings
+
+    settings = load_settings()
+    with tempfile.TemporaryDirectory(prefix="stancewire-bench-cluster-") as warehouse:
+        start = time.perf_counter()
+        snapshot = publish_snapshot(warehouse, settings.reference_dir, sentence_model_dir(settings))
+        snapshot_s = time.perf_counter() - start
+        runner = DaskRunner.embedded(workers, StageResources(snapshot, threads=model_threads(workers)))
+        started_s = time.perf_counter() - start
+        runner.close()
+    return {"snapshot_s": snapshot_s, "start_s": started_s, "start_and_stop_s": time.perf_counter() - start}
+
+
+def compare_runners(
+    corpus: list[dict[str, Any]], n: int, work: Path, workers: list[int], pool_code: Path | None
+) -> dict[str, Any]:
+    """End to end at ``n`` articles with each of ``workers`` on this code (Dask) and, with
+    ``pool_code``, on a checkout of the code before Dask (its forkserver pool), alternating, in
+    this one benchmark run; each with its fixed cost (two one-article files in two chunks, so
+    a cluster or pool is started as in a real run; the median of three runs)."""
+    inbox = work / "inbox-runners"
+    write_inbox(inbox, corpus, n)
+    two = work / "inbox-two-chunks"
+    write_inbox(two, corpus[:1], 1)
+    (two / "feed-000001.jsonl").write_text(json.dumps(next(articles(corpus[1:2], 1))) + "\n")
+    codes = [("dask", ROOT)] + ([("pool", pool_code.resolve())] if pool_code else [])
+    rows: list[dict[str, Any]] = []
+    for count in workers:
+        for name, code in codes:
+            env = {"STANCEWIRE_WORKERS": str(count)}
+            label = f"{name}-w{count}"
+            # The fixed cost varies by seconds from run to run: the median of three.
+            fixed_s = sorted(
+                end_to_end(two, work / f"wh-{label}-fixed-{i}", code, {**env, "STANCEWIRE_CHUNK_SIZE": "1"})[
+                    "wall_s"
+                ]
+                for i in range(3)
+            )[1]
+            run = end_to_end(inbox, work / f"wh-{label}", code, env)
+            rate = n / (run["wall_s"] - fixed_s) if run["wall_s"] > fixed_s else None
+            rows.append({"code": name, "workers": count, "fixed_cost_s": fixed_s,
+                         "articles_per_s": rate, **run})  # fmt: skip
+    by = {(r["code"], r["workers"]): r for r in rows}
+    ratios = {
+        f"w{count}": {
+            "wall": by["dask", count]["wall_s"] / by["pool", count]["wall_s"],
+            "peak_pss": by["dask", count]["stancewire_pss_mb"] / by["pool", count]["stancewire_pss_mb"],
+            "fixed_cost": by["dask", count]["fixed_cost_s"] / by["pool", count]["fixed_cost_s"],
+        }
+        for count in workers
+        if ("pool", count) in by
+    }
+    starts = {f"w{count}": cluster_start_s(count) for count in workers if count > 0}
+    return {"n": n, "runs": rows, "dask_vs_pool": ratios, "cluster_start": starts}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="articles (default 1000)")
@@ -317,8 +389,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--large", action="store_true", help="also scale to 100k articles")
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1k/10k scaling runs")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        help="instead: end to end with each of these STANCEWIRE_WORKERS (e.g. 0 1 2), each with its fixed cost",
+    )
+    parser.add_argument(
+        "--pool-code",
+        type=Path,
+        help="with --workers: also run a checkout of the code before Dask (its root)",
+    )
     args = parser.parse_args(argv)
     corpus = read_corpus(args.corpus, max(args.n, 1000))
+    if args.workers:
+        with tempfile.TemporaryDirectory(prefix="stancewire-bench-") as tmp:
+            compared = compare_runners(corpus, args.n, Path(tmp), args.workers, args.pool_code)
+        print(json.dumps(_rounded(compared), indent=None if args.json else 1))
+        return 0
     with tempfile.TemporaryDirectory(prefix="stancewire-bench-") as tmp:
         work = Path(tmp)
         inbox = work / "inbox"
@@ -371,6 +459,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         _print(result)
     return 0
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def _one_article(work: Path, corpus: list[dict[str, Any]]) -> Path:
