@@ -99,6 +99,31 @@ def publish_night() -> Any:
     return publish
 
 
+# Columns that differ between two runs of the same input: their ids and times.
+RUN_COLUMNS = frozenset({"run_id", "ingested_at", "started_at", "finished_at", "inbox", "table_versions"})
+
+
+@pytest.fixture(scope="session")
+def warehouse_rows() -> Any:
+    """``rows(root)``: every published table of the warehouse at ``root``, as its rows without
+    ``RUN_COLUMNS`` (one JSON text each, sorted), by table: what two runs of the same input share."""
+    from flows.storage import Warehouse
+    from stages.schemas import SCHEMAS
+
+    def rows(root: str | Path) -> dict[str, list[str]]:
+        store = Warehouse(root)
+        found = {}
+        for table in SCHEMAS:
+            frame = store.read_table(table)
+            kept = frame.drop(columns=[c for c in frame.columns if c in RUN_COLUMNS])
+            found[table] = sorted(
+                json.dumps(r, default=str, sort_keys=True) for r in kept.astype(object).to_dict("records")
+            )
+        return found
+
+    return rows
+
+
 S3_BUCKET = "stancewire-test"
 
 

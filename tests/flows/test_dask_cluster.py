@@ -21,19 +21,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from flows.dask_runner import worker_resources
 from flows.settings import PROJECT_ROOT
 from flows.storage import Warehouse
-from stages.schemas import SCHEMAS
 
 pytestmark = pytest.mark.e2e
 
 DAY = date(2026, 11, 30)
-# Columns that differ between two runs of the same input: their ids and times.
-RUN_COLUMNS = {"run_id", "ingested_at", "started_at", "finished_at", "inbox", "table_versions"}
 DASK = Path(sys.executable).with_name("dask")  # the console script of the pinned distributed
 
 
@@ -49,19 +45,6 @@ def night(inbox: Path, root: Path, **options: Any) -> None:
     nightly(inbox=inbox, warehouse=root, run_date=DAY, chunk_size=1, **options)
 
 
-def rows(root: Path) -> dict[str, list[str]]:
-    """Every table's rows, without the run's ids and times, sorted."""
-    store = Warehouse(root)
-    found = {}
-    for table in SCHEMAS:
-        frame: pd.DataFrame = store.read_table(table)
-        kept = frame.drop(columns=[c for c in frame.columns if c in RUN_COLUMNS])
-        found[table] = sorted(
-            json.dumps(r, default=str, sort_keys=True) for r in kept.astype(object).to_dict("records")
-        )
-    return found
-
-
 @pytest.fixture(scope="module")
 def in_one_process(prefect_harness: None, inbox: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reference: ``--workers 0``, every stage in the flow's own process."""
@@ -72,18 +55,18 @@ def in_one_process(prefect_harness: None, inbox: Path, tmp_path_factory: pytest.
 
 
 @pytest.fixture(scope="module")
-def expected(in_one_process: Path) -> dict[str, list[str]]:
-    found = rows(in_one_process)
+def expected(in_one_process: Path, warehouse_rows: Any) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = warehouse_rows(in_one_process)
     assert len(found["articles"]) == 10 and len(found["stances"]) > 0 and len(found["attributions"]) > 0
     return found
 
 
 def test_the_embedded_cluster_of_two_workers_stages_the_rows_of_one_process(
-    prefect_harness: None, inbox: Path, expected: dict[str, list[str]], tmp_path: Path
+    prefect_harness: None, inbox: Path, expected: dict[str, list[str]], warehouse_rows: Any, tmp_path: Path
 ) -> None:
     root = tmp_path / "wh"
     night(inbox, root, workers=2)
-    assert rows(root) == expected
+    assert warehouse_rows(root) == expected
     assert len(list((root / "_reference").glob("*/snapshot.json"))) == 1, "the workers' snapshot"
     assert not list((root / "_staging").glob("*")), "nothing left staged"
 
@@ -153,11 +136,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 def test_a_cluster_of_its_own_processes_stages_the_rows_of_one_process(
-    prefect_harness: None, inbox: Path, expected: dict[str, list[str]], cluster: Cluster, tmp_path: Path
+    prefect_harness: None,
+    inbox: Path,
+    expected: dict[str, list[str]],
+    warehouse_rows: Any,
+    cluster: Cluster,
+    tmp_path: Path,
 ) -> None:
     root = tmp_path / "wh"
     night(inbox, root, scheduler=cluster.address)
-    assert rows(root) == expected
+    assert warehouse_rows(root) == expected
     with cluster.client() as client:
         loaded = client.run(worker_resources)
     assert len(loaded) == 2
@@ -192,7 +180,7 @@ def when_a_stances_job_runs(client: Any, run: subprocess.Popen[str], seconds: fl
 
 
 def test_a_worker_killed_mid_run_costs_the_run_nothing(
-    inbox: Path, expected: dict[str, list[str]], cluster: Cluster, tmp_path: Path
+    inbox: Path, expected: dict[str, list[str]], warehouse_rows: Any, cluster: Cluster, tmp_path: Path
 ) -> None:
     root = tmp_path / "wh"
     with cluster.client() as client:
@@ -206,7 +194,7 @@ def test_a_worker_killed_mid_run_costs_the_run_nothing(
         pids = client.run(os.getpid)
     assert pid not in pids.values(), "the killed worker is gone (its nanny started another)"
     assert "stances" in out
-    assert rows(root) == expected, "the killed worker's job ran again elsewhere: the same rows"
+    assert warehouse_rows(root) == expected, "the killed worker's job ran again elsewhere: the same rows"
 
 
 def test_a_scheduler_that_goes_away_fails_the_run_with_one_line(inbox: Path, tmp_path: Path) -> None:
