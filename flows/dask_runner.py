@@ -99,14 +99,14 @@ class DaskRunner:
     def __init__(self, client: Client, plugin: StageResources, cluster: LocalCluster | None = None) -> None:
         self._client = client
         self._cluster = cluster
-        self.address = str(client.scheduler_info()["address"])
         try:
             client.register_plugin(plugin)
-            workers = client.scheduler_info(n_workers=-1)["workers"].values()
+            info = client.scheduler_info(n_workers=-1)
         except BaseException:
             self.close()
             raise
-        self._slots = max(1, sum(int(w["nthreads"]) for w in workers))
+        self.address = str(info["address"])
+        self._slots = max(1, sum(int(w["nthreads"]) for w in info["workers"].values()))
 
     @classmethod
     def embedded(cls, workers: int, plugin: StageResources) -> DaskRunner:
