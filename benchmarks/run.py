@@ -286,14 +286,23 @@ class TreeMemory:
 
 
 def end_to_end(
-    inbox: Path, warehouse: Path, code: Path = ROOT, env: dict[str, str] | None = None
+    inbox: Path,
+    warehouse: Path | str,
+    code: Path = ROOT,
+    env: dict[str, str] | None = None,
+    *,
+    cli: tuple[str, ...] = ("-m", "flows.cli"),
+    log: Path | None = None,
 ) -> dict[str, float]:
     """Wall seconds and memory of `stancewire run` over ``inbox`` in a subprocess (with the code
-    of the checkout ``code`` and the settings ``env`` on top of this process's): the peaks of
-    ``TreeMemory``, and the largest single process's peak RSS (``wait4``)."""
+    of the checkout ``code`` and the settings ``env`` on top of this process's; ``cli``: what
+    the interpreter runs, given ``run --inbox ... --warehouse ...``; its output to ``log``,
+    default beside a local warehouse): the peaks of ``TreeMemory``, and the largest single
+    process's peak RSS (``wait4``)."""
     run_env = {**os.environ, "STANCEWIRE_DATA_DOCS": "0", "PYTHONPATH": str(code), **(env or {})}
-    command = [sys.executable, "-m", "flows.cli", "run", "--inbox", str(inbox), "--warehouse", str(warehouse)]
-    log = warehouse.parent / f"{warehouse.name}.log"
+    command = [sys.executable, *cli, "run", "--inbox", str(inbox), "--warehouse", str(warehouse)]
+    if log is None:
+        log = Path(warehouse).parent / f"{Path(warehouse).name}.log"
     start = time.perf_counter()
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=code, env=run_env, stdout=out, stderr=subprocess.STDOUT)

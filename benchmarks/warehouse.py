@@ -22,7 +22,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -80,31 +79,10 @@ def _bench_run() -> Any:
 
 def run_once(code: Path, inbox: Path, warehouse: str, env: dict[str, str], log: Path) -> dict[str, float]:
     """One `stancewire run` with ``code`` on the import path: wall and publish seconds, peak memory."""
-    bench = _bench_run()
     times = log.with_suffix(".times.json")
-    command = [
-        sys.executable,
-        "-c",
-        TIMED_CLI,
-        str(times),
-        "run",
-        "--inbox",
-        str(inbox),
-        "--warehouse",
-        warehouse,
-    ]
-    run_env = {**env, "PYTHONPATH": str(code), "STANCEWIRE_DATA_DOCS": "0"}
-    start = time.perf_counter()
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=code, env=run_env, stdout=out, stderr=subprocess.STDOUT)
-        tree = bench.TreeMemory(process.pid)
-        _, status, _ = os.wait4(process.pid, 0)
-        tree.stop()
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"stancewire run failed:\n{log.read_text(errors='replace')[-3000:]}")
+    run = _bench_run().end_to_end(inbox, warehouse, code, env, cli=("-c", TIMED_CLI, str(times)), log=log)
     spent = json.loads(times.read_text())
-    return {"wall_s": wall, "publish_s": spent["publish_s"], "memory_mb": tree.peaks["stancewire_pss_mb"]}
+    return {"wall_s": run["wall_s"], "publish_s": spent["publish_s"], "memory_mb": run["stancewire_pss_mb"]}
 
 
 def start_moto(env: dict[str, str]) -> tuple[subprocess.Popen[str], dict[str, str]]:
